@@ -1,0 +1,200 @@
+"""Load a realistic demo register and people in every role, and print the demo sign-ins.
+
+Safe to run again: everything is created only if it is missing.
+"""
+
+import datetime
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from cqcportal.accounts.models import Delegation, ProviderRole, StaffRole, User
+from cqcportal.accounts.services import delegation_create, provider_user_create, staff_user_create
+from cqcportal.register.importer import register_import
+from cqcportal.register.models import KeyQuestion, Location, Provider, PublishedRating, Region, ServiceType
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo on purpose
+DATA = Path(__file__).resolve().parents[2] / "demo_data"
+
+STAFF = [
+    ("inspector@regulator.example", "Isla Inspector", [StaffRole.INSPECTOR]),
+    ("assessor@regulator.example", "Asha Assessor", [StaffRole.ASSESSOR]),
+    ("coordinator@regulator.example", "Cole Coordinator", [StaffRole.REGULATORY_COORDINATOR]),
+    ("opsmanager@regulator.example", "Olu Operations", [StaffRole.OPERATIONS_MANAGER]),
+    ("deputy@regulator.example", "Dana Deputy", [StaffRole.DEPUTY_DIRECTOR]),
+    ("chief@regulator.example", "Chris Chief", [StaffRole.CHIEF_INSPECTOR]),
+    ("admin@regulator.example", "Ada Admin", [StaffRole.ADMIN_STAFF]),
+]
+
+# Fictional providers that fill the gaps in the real Oldham sample: an NHS trust, and other regions.
+EXTRA_PROVIDERS = [
+    {
+        "cqc_id": "DEMO-P-NHS1",
+        "name": "Pennine Valley NHS Foundation Trust",
+        "type": Provider.Type.NHS_TRUST,
+        "sector_type": "NHS Healthcare Organisation",
+        "region": Region.NORTH_WEST,
+        "town": "Rochdale",
+        "postcode": "OL12 0NB",
+        "locations": [
+            ("DEMO-L-NHS1", "Pennine Valley General Hospital", "Hospital", Region.NORTH_WEST, "Rochdale", "OL12 0NB", "good"),
+            ("DEMO-L-NHS2", "Moorside Community Mental Health Services", "Community services - Mental Health", Region.NORTH_WEST, "Oldham", "OL1 2JH", "requires_improvement"),
+        ],
+    },
+    {
+        "cqc_id": "DEMO-P-LDN1",
+        "name": "Thames Court Care Ltd",
+        "type": Provider.Type.ORGANISATION,
+        "sector_type": "Social Care Org",
+        "region": Region.LONDON,
+        "town": "London",
+        "postcode": "SE1 7PB",
+        "locations": [
+            ("DEMO-L-LDN1", "Thames Court Nursing Home", "Nursing homes", Region.LONDON, "London", "SE1 7PB", "outstanding"),
+            ("DEMO-L-LDN2", "Thames Court Home Care", "Homecare agencies", Region.LONDON, "London", "SE11 4AA", "good"),
+        ],
+    },
+    {
+        "cqc_id": "DEMO-P-SW1",
+        "name": "Dr Priya Nair",
+        "type": Provider.Type.INDIVIDUAL,
+        "sector_type": "Primary Medical Services",
+        "region": Region.SOUTH_WEST,
+        "town": "Exeter",
+        "postcode": "EX1 1HS",
+        "locations": [
+            ("DEMO-L-SW1", "Cathedral Green Surgery", "Doctors/Gps", Region.SOUTH_WEST, "Exeter", "EX1 1HS", "inadequate"),
+        ],
+    },
+    {
+        "cqc_id": "DEMO-P-YH1",
+        "name": "Ridings Smile Partnership",
+        "type": Provider.Type.PARTNERSHIP,
+        "sector_type": "Primary Dental Care",
+        "region": Region.YORKSHIRE_AND_THE_HUMBER,
+        "town": "Leeds",
+        "postcode": "LS1 4DY",
+        "locations": [
+            ("DEMO-L-YH1", "Ridings Dental Practice", "Dentist", Region.YORKSHIRE_AND_THE_HUMBER, "Leeds", "LS1 4DY", None),
+        ],
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo register (real Oldham rows plus fictional providers) and demo users in every role."
+
+    def handle(self, *args, **options):
+        bodies = []
+        for name in ("providers_sample.json", "locations_sample.json"):
+            payload = json.loads((DATA / name).read_text())
+            bodies.extend(r["body"] for r in payload["responses"])
+        summary = register_import(bodies=bodies, by=None)
+        self.stdout.write(f"Register import: {summary}")
+        with transaction.atomic():
+            self._extra_register()
+            people = self._people()
+        self._print_logins(people)
+
+    def _extra_register(self):
+        for spec in EXTRA_PROVIDERS:
+            provider, _ = Provider.objects.get_or_create(
+                cqc_id=spec["cqc_id"],
+                defaults={k: spec[k] for k in ("name", "type", "sector_type", "region", "town", "postcode")}
+                | {"registration_date": datetime.date(2014, 4, 1), "address_line_1": "1 Demo Street"},
+            )
+            for cqc_id, name, service, region, town, postcode, rating in spec["locations"]:
+                location, created = Location.objects.get_or_create(
+                    cqc_id=cqc_id,
+                    defaults={
+                        "provider": provider,
+                        "name": name,
+                        "region": region,
+                        "town": town,
+                        "postcode": postcode,
+                        "address_line_1": "1 Demo Street",
+                        "local_authority": town,
+                        "registration_date": datetime.date(2015, 6, 1),
+                        "care_home": service == "Nursing homes",
+                        "number_of_beds": 40 if service == "Nursing homes" else None,
+                    },
+                )
+                if created:
+                    location.service_types.set(ServiceType.objects.filter(name=service))
+                    if rating:
+                        PublishedRating.objects.bulk_create(
+                            PublishedRating(
+                                location=location,
+                                key_question=kq,
+                                rating=rating,
+                                report_date=datetime.date(2024, 11, 14),
+                                source=PublishedRating.Source.PREVIOUS_MODEL,
+                            )
+                            for kq in KeyQuestion
+                        )
+
+    def _people(self) -> list[tuple[str, str, str]]:
+        people = []
+        for email, name, roles in STAFF:
+            if not User.objects.filter(email=email).exists():
+                staff_user_create(
+                    email=email, full_name=name, roles=roles, password=DEMO_PASSWORD,
+                    is_staff=StaffRole.ADMIN_STAFF in roles, is_superuser=StaffRole.ADMIN_STAFF in roles,
+                )
+            people.append((email, name, ", ".join(str(r) for r in roles)))
+        inspector = User.objects.get(email="inspector@regulator.example")
+        # The inspector holds the relationship with a realistic caseload: the registered Oldham care homes.
+        Location.objects.filter(registration_status="registered", relationship_holder__isnull=True).filter(
+            service_types__name__in=["Residential homes", "Nursing homes", "Homecare agencies"]
+        ).update(relationship_holder=inspector)
+        Location.objects.filter(cqc_id__startswith="DEMO-L-").update(relationship_holder=inspector)
+
+        oldham = (
+            Provider.objects.filter(locations__registration_status="registered", type=Provider.Type.ORGANISATION)
+            .exclude(cqc_id__startswith="DEMO-")
+            .order_by("name")
+            .first()
+        )
+        nhs = Provider.objects.get(cqc_id="DEMO-P-NHS1")
+        thames = Provider.objects.get(cqc_id="DEMO-P-LDN1")
+        provider_people = [
+            ("manager@provider.example", "Maria Manager", oldham, ProviderRole.REGISTERED_MANAGER, True),
+            ("ni@provider.example", "Nadia Nominated", oldham, ProviderRole.NOMINATED_INDIVIDUAL, False),
+            ("colleague@provider.example", "Colin Colleague", oldham, ProviderRole.COLLEAGUE, False),
+            ("ceo@nhs-trust.example", "Charlotte Chief-Executive", nhs, ProviderRole.CHIEF_EXECUTIVE, False),
+            ("manager@nhs-trust.example", "Mo Manager", nhs, ProviderRole.REGISTERED_MANAGER, True),
+            ("manager@thames-court.example", "Tom Thames", thames, ProviderRole.REGISTERED_MANAGER, True),
+        ]
+        for email, name, provider, role, manages in provider_people:
+            if not User.objects.filter(email=email).exists():
+                locations = list(provider.locations.filter(registration_status="registered")[:2]) if manages else []
+                provider_user_create(
+                    email=email, full_name=name, provider=provider, role=role, locations=locations, password=DEMO_PASSWORD
+                )
+            people.append((email, name, f"{ProviderRole(role).label}, {provider.name}"))
+        # A registered manager on leave: the colleague acts for them this fortnight.
+        manager = User.objects.get(email="manager@provider.example")
+        colleague = User.objects.get(email="colleague@provider.example")
+        today = timezone.localdate()
+        if not Delegation.objects.filter(delegator=manager, delegate=colleague).exists():
+            delegation_create(
+                by=manager,
+                delegator=manager,
+                delegate=colleague,
+                start_date=today,
+                end_date=today + datetime.timedelta(days=14),
+                reason="Annual leave",
+                today=today,
+            )
+        return people
+
+    def _print_logins(self, people):
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Demo sign-ins (password for all: " + DEMO_PASSWORD + ")"))
+        width = max(len(email) for email, _, _ in people)
+        for email, name, role in people:
+            self.stdout.write(f"  {email.ljust(width)}  {name} – {role}")
+        self.stdout.write("  Admin staff also sign in to the back office at /back-office/")

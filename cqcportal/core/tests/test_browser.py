@@ -1,0 +1,94 @@
+"""What a person does in a real browser: headless Chromium driven by Playwright."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from cqcportal.tests.factories import LocationFactory, ProviderUserFactory, StaffFactory
+
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct horse battery staple"
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def accessibility_violations(page) -> list[str]:
+    """Run axe-core in the page and return its violations as readable lines."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {v['help']} – {len(v['nodes'])} node(s)" for v in result["violations"]]
+
+
+def sign_in(page, live_server, email):
+    page.goto(f"{live_server.url}/accounts/sign-in/")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def sign_out(page):
+    page.get_by_role("button", name="Sign out").click()
+
+
+def test_browser_inspector_and_provider_user_see_their_own_dashboards(page, live_server):
+    inspector = StaffFactory(full_name="Isla Inspector", email="isla@regulator.example")
+    held = LocationFactory(name="Held Care Home", relationship_holder=inspector)
+    own = LocationFactory(name="Own Nursing Home")
+    ProviderUserFactory(
+        full_name="Paula Provider",
+        email="paula@provider.example",
+        membership__provider=own.provider,
+        membership__role="registered_manager",
+        membership__locations=[own],
+    )
+
+    sign_in(page, live_server, inspector.email)
+    assert page.get_by_role("heading", level=1).inner_text() == "Hello, Isla"
+    assert page.get_by_role("link", name="Held Care Home").is_visible()
+    assert accessibility_violations(page) == []
+    sign_out(page)
+    assert "You have signed out" in page.content()
+
+    sign_in(page, live_server, "paula@provider.example")
+    assert page.get_by_role("heading", level=1).inner_text() == "Hello, Paula"
+    assert page.get_by_role("link", name="Own Nursing Home").is_visible()
+    assert page.get_by_role("link", name="Held Care Home").count() == 0
+    assert held.provider.name not in page.content()
+    assert accessibility_violations(page) == []
+
+
+def test_browser_sign_in_page_works_by_keyboard_and_shows_errors(page, live_server):
+    StaffFactory(email="keys@regulator.example", full_name="Kay Keys")
+    page.goto(f"{live_server.url}/accounts/sign-in/")
+    assert accessibility_violations(page) == []
+    # The first Tab reaches the skip link, as the Design System asks.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to main content"
+    page.get_by_label("E-mail address").focus()
+    page.keyboard.type("keys@regulator.example")
+    page.keyboard.press("Tab")
+    page.keyboard.type("wrong password")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    summary = page.locator(".govuk-error-summary")
+    assert summary.is_visible()
+    assert "not right" in summary.inner_text()
+    assert page.get_by_label("E-mail address").input_value() == "keys@regulator.example"
+    assert accessibility_violations(page) == []
+    page.get_by_label("Password").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "Hello, Kay"
+
+
+def test_browser_public_pages_pass_accessibility_check(page, live_server):
+    location = LocationFactory(name="Public House", postcode="OL4 2SF")
+    for path in ["/", "/register/?text=public", f"/location/{location.cqc_id}/", f"/provider/{location.provider.cqc_id}/"]:
+        page.goto(f"{live_server.url}{path}")
+        assert "Public House" in page.content() or path == "/"
+        assert accessibility_violations(page) == [], path

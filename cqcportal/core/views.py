@@ -1,0 +1,51 @@
+"""The start page, the dashboards and, in development only, the demo mailbox."""
+
+from email import message_from_bytes
+from email.policy import default as default_policy
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from cqcportal.accounts import rules as perms
+from cqcportal.core import selectors
+from cqcportal.register.forms import RegisterSearchForm
+from cqcportal.register.selectors import search_choices
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    form = RegisterSearchForm(choices=search_choices())
+    return render(request, "core/home.html", {"form": form})
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if perms.is_regulator_staff(user):
+        return render(request, "core/staff_dashboard.html", selectors.staff_dashboard(user=user))
+    if perms.is_provider_user(user):
+        context = selectors.provider_dashboard(user=user, today=timezone.localdate())
+        return render(request, "core/provider_dashboard.html", context)
+    return render(request, "core/no_role.html", status=403)
+
+
+def mailbox(request: HttpRequest) -> HttpResponse:
+    """The e-mails the demo has sent (file backend), newest first, so password resets can be followed."""
+    if not settings.DEBUG or getattr(settings, "EMAIL_FILE_PATH", None) is None:
+        raise Http404("The mailbox exists only in development.")
+    folder = Path(settings.EMAIL_FILE_PATH)
+    files = sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)[:20] if folder.exists() else []
+    emails = []
+    for path in files:
+        # The file backend writes messages one after another, separated by a line of dashes.
+        for chunk in path.read_bytes().split(b"-" * 79):
+            if chunk.strip():
+                msg = message_from_bytes(chunk.strip(), policy=default_policy)
+                body = msg.get_body(preferencelist=("plain",))
+                emails.append(
+                    {"to": msg["To"], "subject": msg["Subject"], "date": msg["Date"], "body": body.get_content() if body else ""}
+                )
+    return render(request, "core/mailbox.html", {"emails": emails[:30]})

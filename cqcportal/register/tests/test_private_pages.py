@@ -1,0 +1,118 @@
+"""A provider user reaches their own organisation's private pages and never another's."""
+
+import pytest
+from django.urls import reverse
+
+from cqcportal.accounts.models import Delegation
+from cqcportal.tests.factories import LocationFactory, ProviderFactory, ProviderUserFactory
+
+
+@pytest.fixture
+def other(db):
+    provider = ProviderFactory(name="Other Org Ltd")
+    location = LocationFactory(provider=provider, name="Other House")
+    user = ProviderUserFactory(membership__provider=provider, membership__role="registered_manager")
+    return provider, location, user
+
+
+def _private_urls(provider, location, member):
+    return [
+        reverse("register:organisation", args=[provider.pk]),
+        reverse("register:organisation-location", args=[provider.pk, location.pk]),
+        reverse("register:team", args=[provider.pk]),
+        reverse("register:team-member", args=[provider.pk, member.pk]),
+        reverse("register:delegation-new", args=[provider.pk]),
+    ]
+
+
+@pytest.mark.django_db
+def test_private_pages_of_another_provider_are_not_found(client, provider_user, other):
+    client.force_login(provider_user)
+    for url in _private_urls(*other):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Other Org Ltd" not in response.text
+
+
+@pytest.mark.django_db
+def test_private_pages_mixing_own_provider_and_other_records_are_not_found(client, provider_user, location, other):
+    client.force_login(provider_user)
+    own = provider_user.membership.provider
+    _, other_location, other_user = other
+    for url in [
+        reverse("register:organisation-location", args=[own.pk, other_location.pk]),
+        reverse("register:team-member", args=[own.pk, other_user.pk]),
+    ]:
+        assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.django_db
+def test_withdrawing_another_providers_delegation_is_not_found(client, provider_user, other):
+    provider, _, other_user = other
+    colleague = ProviderUserFactory(membership__provider=provider)
+    delegation = Delegation.objects.create(
+        delegator=other_user, delegate=colleague, provider=provider, start_date="2030-01-01",
+        end_date="2030-01-05", created_by=other_user,
+    )
+    client.force_login(provider_user)
+    response = client.post(reverse("register:delegation-withdraw", args=[provider.pk, delegation.pk]))
+    assert response.status_code == 404
+    delegation.refresh_from_db()
+    assert delegation.revoked_at is None
+
+
+@pytest.mark.django_db
+def test_private_pages_of_own_provider_open(client, provider_user, location):
+    client.force_login(provider_user)
+    for url in _private_urls(provider_user.membership.provider, location, provider_user):
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_private_pages_open_for_staff(client, inspector, other):
+    client.force_login(inspector)
+    for url in _private_urls(*other)[:4]:
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_private_pages_send_anonymous_visitors_to_sign_in(client, other):
+    for url in _private_urls(*other):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("accounts:sign-in"))
+
+
+@pytest.mark.django_db
+def test_public_profiles_stay_public(client, other):
+    provider, location, _ = other
+    assert "Other House" in client.get(reverse("register:location", args=[location.cqc_id])).text
+    assert "Other Org Ltd" in client.get(reverse("register:provider", args=[provider.cqc_id])).text
+    assert client.get(reverse("register:location", args=["1-does-not-exist"])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_dashboards_show_own_organisation_only(client, provider_user, location, other):
+    client.force_login(provider_user)
+    response = client.get(reverse("core:dashboard"))
+    assert location.name in response.text
+    assert "Other House" not in response.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [1, 15])
+def test_private_pages_query_budget_does_not_grow(client, django_assert_max_num_queries, provider_user, location, n):
+    provider = provider_user.membership.provider
+    for _ in range(n):
+        loc = LocationFactory(provider=provider)
+        ProviderUserFactory(membership__provider=provider, membership__locations=[loc])
+    client.force_login(provider_user)
+    budgets = {
+        reverse("core:dashboard"): 12,
+        reverse("register:organisation", args=[provider.pk]): 12,
+        reverse("register:organisation-location", args=[provider.pk, location.pk]): 14,
+        reverse("register:team", args=[provider.pk]): 12,
+    }
+    for url, budget in budgets.items():
+        with django_assert_max_num_queries(budget):
+            assert client.get(url).status_code == 200

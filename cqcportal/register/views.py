@@ -1,0 +1,36 @@
+"""The public register: search, and the profile of every location and provider (no sign-in)."""
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from cqcportal.register import selectors
+from cqcportal.register.forms import RegisterSearchForm
+from cqcportal.register.models import Location, Provider
+
+PAGE_SIZE = 20
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    form = RegisterSearchForm(request.GET or None, choices=selectors.search_choices())
+    page = None
+    if form.is_bound and form.is_valid():
+        results = selectors.register_search(**form.cleaned_data)
+        page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "register/search.html", {"form": form, "page_obj": page})
+
+
+def location_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
+    try:
+        location = selectors.location_profile(cqc_id=cqc_id)
+    except Location.DoesNotExist:
+        raise Http404("No location has that register id.") from None
+    return render(request, "register/location_detail.html", {"location": location})
+
+
+def provider_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
+    try:
+        provider = selectors.provider_profile(cqc_id=cqc_id)
+    except Provider.DoesNotExist:
+        raise Http404("No provider has that register id.") from None
+    return render(request, "register/provider_detail.html", {"provider": provider})

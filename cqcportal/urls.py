@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Regulation portal: back office"
+admin.site.site_title = "Back office"
+admin.site.index_title = "Back office"
+
+urlpatterns = [
+    path("", include("cqcportal.core.urls")),
+    path("accounts/", include("cqcportal.accounts.urls")),
+    path("", include("cqcportal.register.urls")),
+    path("back-office/", admin.site.urls),
+]

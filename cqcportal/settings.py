@@ -171,18 +171,28 @@ CRISPY_TEMPLATE_PACK = "gds"
 
 # E-mail: SMTP in production; in development, files under var/mail that the demo mailbox page shows.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
-vars().update(EMAIL_CONFIG)
-if EMAIL_CONFIG.get("EMAIL_BACKEND") == "django.core.mail.backends.filebased.EmailBackend":
-    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
+# django-environ drops the leading slash of filemail:///abs/path; put it back.
+EMAIL_FILE_PATH = "/" + EMAIL_CONFIG["EMAIL_FILE_PATH"].lstrip("/") if EMAIL_CONFIG.get("EMAIL_FILE_PATH") else None
+EMAIL_HOST = EMAIL_CONFIG.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = EMAIL_CONFIG.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = EMAIL_CONFIG.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = EMAIL_CONFIG.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@portal.invalid")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis in production and tests; kombu's filesystem transport is the embedded default.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-CELERY_RESULT_BACKEND = env.str(
-    "CELERY_RESULT_BACKEND",
-    default=f"file://{VAR_DIR / 'celery' / 'results'}" if CELERY_BROKER_URL == "filesystem://" else "",
-) or None
+CELERY_RESULT_BACKEND = (
+    env.str(
+        "CELERY_RESULT_BACKEND",
+        default=f"file://{VAR_DIR / 'celery' / 'results'}" if CELERY_BROKER_URL == "filesystem://" else "",
+    )
+    or None
+)
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery" / "queue"
     # The filesystem transport does not create its folders; web, worker and beat all need them.

@@ -4,6 +4,6 @@ import os
 
 os.environ.setdefault("CQC_TESTING", "1")
 
-from cqcportal.settings import *  # noqa: E402, F403
+from cqcportal.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never outside tests

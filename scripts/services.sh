@@ -49,7 +49,7 @@ die() { echo "services: ERROR: $*" >&2; exit 1; }
 # under /usr/lib/postgresql/<major>/bin). Empty if none are installed.
 pg_bindir() {
     local dir
-    dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+    dir="$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
     if [[ -n "$dir" && -x "$dir/initdb" && -x "$dir/pg_ctl" ]]; then
         echo "$dir"
     fi
@@ -168,7 +168,8 @@ pg_running() {
 pg_start_server() {
     local bindir="$1"
     # -w: pg_ctl waits for the server and fails fast if it exits at once.
-    as_pg "$bindir/pg_ctl" start -D "$PGDATA" -l "$PG_LOG" -w -t "$READY_TIMEOUT" >/dev/null 2>&1
+    # 9>&-: the server must not inherit the start lock (see cmd_start), or it holds it forever.
+    as_pg "$bindir/pg_ctl" start -D "$PGDATA" -l "$PG_LOG" -w -t "$READY_TIMEOUT" >/dev/null 2>&1 9>&-
 }
 
 # Create the role and database if missing; set the password every time so a
@@ -208,8 +209,10 @@ start_postgres() {
         if ! pg_start_server "$bindir"; then
             # Nothing here is worth keeping (e.g. corrupted by a crash with fsync off):
             # rebuild once before giving up.
-            log "PostgreSQL failed to start; rebuilding the cluster (old log: $PG_LOG.failed)"
-            cp "$PG_LOG" "$PG_LOG.failed" 2>/dev/null || true
+            # Keep the old log outside $PG_DIR, which pg_init wipes.
+            local failed_log="$BASE/postgres-$PG_PORT.failed.log"
+            cp "$PG_LOG" "$failed_log" 2>/dev/null || true
+            log "PostgreSQL failed to start; rebuilding the cluster (old log: $failed_log)"
             pg_init "$bindir"
             pg_start_server "$bindir" ||
                 { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL failed to start; see $PG_LOG"; }
@@ -251,7 +254,8 @@ start_redis() {
     fi
     log "starting Redis on 127.0.0.1:$REDIS_PORT"
     # No persistence (--save "", --appendonly no): broker and results of a test run only.
-    redis-server \
+    # 9>&-: the daemon must not inherit the start lock (see cmd_start).
+    redis-server 9>&- \
         --bind 127.0.0.1 --port "$REDIS_PORT" \
         --daemonize yes \
         --save "" --appendonly no \

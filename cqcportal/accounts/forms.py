@@ -12,7 +12,10 @@ class SignInForm(forms.Form):
     email = forms.EmailField(
         label="E-mail address",
         max_length=254,
-        error_messages={"required": "Enter your e-mail address", "invalid": "Enter an e-mail address like name@example.org"},
+        error_messages={
+            "required": "Enter your e-mail address",
+            "invalid": "Enter an e-mail address like name@example.org",
+        },
     )
     password = forms.CharField(
         label="Password",
@@ -39,7 +42,10 @@ class DelegationForm(forms.Form):
         help_text="They can do everything you can do in the portal between these dates. Everything they do is "
         "recorded as done on your behalf.",
         empty_label="Choose a colleague",
-        error_messages={"required": "Choose who will act for you", "invalid_choice": "Choose a colleague from the list"},
+        error_messages={
+            "required": "Choose who will act for you",
+            "invalid_choice": "Choose a colleague from the list",
+        },
     )
     start_date = DateInputField(label="From", help_text="For example, 27 3 2027")
     end_date = DateInputField(label="Until (inclusive)", help_text="For example, 10 4 2027")

@@ -25,12 +25,12 @@ _VIEW_REGISTER = [
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     StaffRole.INSPECTOR: _VIEW_REGISTER,
     StaffRole.ASSESSOR: _VIEW_REGISTER,
-    StaffRole.REGULATORY_COORDINATOR: _VIEW_REGISTER + ["register.change_location", "register.change_provider"],
-    StaffRole.OPERATIONS_MANAGER: _VIEW_REGISTER + ["register.change_location", "register.change_provider"],
+    StaffRole.REGULATORY_COORDINATOR: [*_VIEW_REGISTER, "register.change_location", "register.change_provider"],
+    StaffRole.OPERATIONS_MANAGER: [*_VIEW_REGISTER, "register.change_location", "register.change_provider"],
     StaffRole.DEPUTY_DIRECTOR: _VIEW_REGISTER,
     StaffRole.CHIEF_INSPECTOR: _VIEW_REGISTER,
-    StaffRole.ADMIN_STAFF: _VIEW_REGISTER
-    + [
+    StaffRole.ADMIN_STAFF: [
+        *_VIEW_REGISTER,
         "register.add_provider",
         "register.change_provider",
         "register.add_location",

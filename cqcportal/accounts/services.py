@@ -99,10 +99,14 @@ def user_unlock(*, by: User, user: User, reason: str) -> None:
         )
 
 
-def staff_user_create(*, email: str, full_name: str, roles: list[StaffRole], password: str | None = None, **extra) -> User:
+def staff_user_create(
+    *, email: str, full_name: str, roles: list[StaffRole], password: str | None = None, **extra
+) -> User:
     """Create a member of the regulator's staff with the given roles."""
     with transaction.atomic():
-        user = User.objects.create_user(email=email, password=password, full_name=full_name, kind=User.Kind.STAFF, **extra)
+        user = User.objects.create_user(
+            email=email, password=password, full_name=full_name, kind=User.Kind.STAFF, **extra
+        )
         user.groups.set(Group.objects.filter(name__in=[str(r) for r in roles]))
     return user
 

@@ -29,7 +29,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             form.add_error(None, "The e-mail address or password is not right. Check them and try again.")
         else:
             login(request, user)
-            if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+            if url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
                 return redirect(next_url)
             return redirect("core:dashboard")
     return render(request, "accounts/sign_in.html", {"form": form, "next": next_url})

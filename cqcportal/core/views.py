@@ -46,6 +46,11 @@ def mailbox(request: HttpRequest) -> HttpResponse:
                 msg = message_from_bytes(chunk.strip(), policy=default_policy)
                 body = msg.get_body(preferencelist=("plain",))
                 emails.append(
-                    {"to": msg["To"], "subject": msg["Subject"], "date": msg["Date"], "body": body.get_content() if body else ""}
+                    {
+                        "to": msg["To"],
+                        "subject": msg["Subject"],
+                        "date": msg["Date"],
+                        "body": body.get_content() if body else "",
+                    }
                 )
     return render(request, "core/mailbox.html", {"emails": emails[:30]})

@@ -627,9 +627,8 @@ class _LocationState:
 class _LocationPlan:
     """The writes that bring one location in line with its record; built in memory, applied in one transaction."""
 
-    record: LocationRecord
-    state: _LocationState | None
     changed: list[str]
+    # None: the provider is not in the database, so a placeholder is created for it.
     provider: Provider | None
     service_type_ids: set[int]
     new_service_types: list[ServiceTypeRef]
@@ -637,6 +636,15 @@ class _LocationPlan:
     new_activities: list[ActivityRef]
     ratings_to_retire: list[PublishedRating]
     ratings_to_create: list[RatingRecord]
+
+
+@dataclass
+class _Created:
+    """Catalogue rows and placeholder providers written in a record's transaction, kept once it commits."""
+
+    providers: list[Provider] = field(default_factory=list)
+    service_types: list[ServiceType] = field(default_factory=list)
+    activities: list[RegulatedActivity] = field(default_factory=list)
 
 
 class _Importer:
@@ -659,9 +667,16 @@ class _Importer:
                 try:
                     self._import_provider(record)
                 except RegisterRecordCannotBeImported as exc:
-                    self._skip(exc.record_id, exc.message, provider_id=record.cqc_id)
+                    self.summary.skipped.append((exc.record_id, exc.message))
+                    self._reload_provider(record.cqc_id)
                 except DatabaseError as exc:
-                    self._skip(f"provider {record.cqc_id}", _database_message(exc), provider_id=record.cqc_id)
+                    self.summary.skipped.append((f"provider {record.cqc_id}", _database_message(exc)))
+                    self._reload_provider(record.cqc_id)
+
+    def _reload_provider(self, cqc_id: str) -> None:
+        # After a rollback the object in memory may hold values that were never saved.
+        self.providers.pop(cqc_id, None)
+        self._load_providers({cqc_id})
 
     def _load_providers(self, cqc_ids: set[str]) -> None:
         missing = cqc_ids - self.providers.keys()
@@ -708,10 +723,10 @@ class _Importer:
                 try:
                     state = self._import_location(record, state)
                 except RegisterRecordCannotBeImported as exc:
-                    self._skip(exc.record_id, exc.message)
+                    self.summary.skipped.append((exc.record_id, exc.message))
                     state = self._reload_location(record.cqc_id)
                 except DatabaseError as exc:
-                    self._skip(f"location {record.cqc_id}", _database_message(exc))
+                    self.summary.skipped.append((f"location {record.cqc_id}", _database_message(exc)))
                     state = self._reload_location(record.cqc_id)
                 # The same location may come again later in the input: it is compared with this state.
                 if state is None:
@@ -741,7 +756,7 @@ class _Importer:
         # After a rollback the objects in memory may hold values that were never saved.
         return self._load_locations([cqc_id]).get(cqc_id)
 
-    def _import_location(self, record: LocationRecord, state: _LocationState | None) -> _LocationState | None:
+    def _import_location(self, record: LocationRecord, state: _LocationState | None) -> _LocationState:
         plan = self._plan_location(record, state)
         if state is not None and not plan.changed:
             self.summary.locations_unchanged += 1
@@ -751,10 +766,6 @@ class _Importer:
         for name in plan.changed:
             if name in values:
                 setattr(location, name, values[name])
-        # The provider is checked by the database, and postcode_compact is derived on save.
-        self._clean(
-            location, f"location {record.cqc_id}", exclude=["provider", "relationship_holder", "postcode_compact"]
-        )
         new_ratings = [
             PublishedRating(
                 key_question=rating.key_question,
@@ -766,62 +777,23 @@ class _Importer:
             )
             for rating in plan.ratings_to_create
         ]
+        # Field checks before any write. The provider is checked by the database, and
+        # postcode_compact is derived on save.
+        record_id = f"location {record.cqc_id}"
+        self._clean(location, record_id, exclude=["provider", "relationship_holder", "postcode_compact"])
         for rating in new_ratings:
-            self._clean(rating, f"location {record.cqc_id}", exclude=["location"])
-        created_service_types: list[ServiceType] = []
-        created_activities: list[RegulatedActivity] = []
+            self._clean(rating, record_id, exclude=["location"])
+        created = _Created()
         with transaction.atomic():
-            provider = plan.provider or self._create_placeholder_provider(record.provider_cqc_id)
-            location.provider = provider
-            service_type_ids = set(plan.service_type_ids)
-            for ref in plan.new_service_types:
-                service_type = self._create_service_type(ref, record.cqc_id)
-                created_service_types.append(service_type)
-                service_type_ids.add(service_type.pk)
-            activity_ids = set(plan.activity_ids)
-            for ref in plan.new_activities:
-                activity = self._create_activity(ref, record.cqc_id)
-                created_activities.append(activity)
-                activity_ids.add(activity.pk)
-            self._save(location)
-            linked_service_types = state.service_type_ids if state else set()
-            linked_activities = state.activity_ids if state else set()
-            _set_links(
-                Location.service_types.through, location, "servicetype_id", linked_service_types, service_type_ids
-            )
-            _set_links(
-                Location.regulated_activities.through, location, "regulatedactivity_id", linked_activities, activity_ids
-            )
-            if plan.ratings_to_retire:
-                for rating in plan.ratings_to_retire:
-                    rating.is_current = False
-                bulk_update_with_history(
-                    plan.ratings_to_retire,
-                    PublishedRating,
-                    ["is_current"],
-                    default_user=self.by,
-                    default_change_reason=CHANGE_REASON,
-                )
-            if new_ratings:
-                for rating in new_ratings:
-                    rating.location = location
-                new_ratings = bulk_create_with_history(
-                    new_ratings, PublishedRating, default_user=self.by, default_change_reason=CHANGE_REASON
-                )
-            audit_event_record(
-                by=self.by,
-                subject=location,
-                action="register.import.update" if state else "register.import.create",
-                data={"changed": plan.changed},
-            )
+            new_state = self._write_location(record, location, state, plan, new_ratings, created)
         # Committed: only now do the caches and the summary learn of the new rows.
-        if plan.provider is None:
-            self.providers[record.provider_cqc_id] = provider
-            self.summary.placeholder_providers.append(record.provider_cqc_id)
-        for service_type in created_service_types:
+        for provider in created.providers:
+            self.providers[provider.cqc_id] = provider
+            self.summary.placeholder_providers.append(provider.cqc_id)
+        for service_type in created.service_types:
             self.service_types[service_type.name.casefold()] = service_type
             self.summary.new_service_types.append(service_type.name)
-        for activity in created_activities:
+        for activity in created.activities:
             self.activities[activity.code.upper()] = activity
             self.summary.new_regulated_activities.append(activity.code)
         self.summary.ratings_created += len(new_ratings)
@@ -830,10 +802,66 @@ class _Importer:
             self.summary.locations_created += 1
         else:
             self.summary.locations_updated += 1
-        current_ratings = {} if state is None else dict(state.current_ratings)
-        for rating in plan.ratings_to_retire:
-            current_ratings.pop(rating.key_question, None)
-        current_ratings.update({rating.key_question: rating for rating in new_ratings})
+        return new_state
+
+    def _write_location(
+        self,
+        record: LocationRecord,
+        location: Location,
+        state: _LocationState | None,
+        plan: _LocationPlan,
+        new_ratings: list[PublishedRating],
+        created: _Created,
+    ) -> _LocationState:
+        location.provider = plan.provider or self._create_placeholder_provider(
+            record.provider_cqc_id, created, location_name=record.name
+        )
+        service_type_ids = plan.service_type_ids | {
+            self._create_service_type(ref, record.cqc_id, created).pk for ref in plan.new_service_types
+        }
+        activity_ids = plan.activity_ids | {
+            self._create_activity(ref, record.cqc_id, created).pk for ref in plan.new_activities
+        }
+        self._save(location)
+        _set_links(
+            Location.service_types.through,
+            location,
+            "servicetype_id",
+            state.service_type_ids if state else set(),
+            service_type_ids,
+        )
+        _set_links(
+            Location.regulated_activities.through,
+            location,
+            "regulatedactivity_id",
+            state.activity_ids if state else set(),
+            activity_ids,
+        )
+        current_ratings = dict(state.current_ratings) if state else {}
+        if plan.ratings_to_retire:
+            for rating in plan.ratings_to_retire:
+                rating.is_current = False
+                del current_ratings[rating.key_question]
+            bulk_update_with_history(
+                plan.ratings_to_retire,
+                PublishedRating,
+                ["is_current"],
+                default_user=self.by,
+                default_change_reason=CHANGE_REASON,
+            )
+        if new_ratings:
+            for rating in new_ratings:
+                rating.location = location
+            for rating in bulk_create_with_history(
+                new_ratings, PublishedRating, default_user=self.by, default_change_reason=CHANGE_REASON
+            ):
+                current_ratings[rating.key_question] = rating
+        audit_event_record(
+            by=self.by,
+            subject=location,
+            action="register.import.update" if state else "register.import.create",
+            data={"changed": plan.changed},
+        )
         return _LocationState(location, service_type_ids, activity_ids, current_ratings)
 
     def _plan_location(self, record: LocationRecord, state: _LocationState | None) -> _LocationPlan:
@@ -873,8 +901,6 @@ class _Importer:
         if to_retire or to_create:
             changed.append("published_ratings")
         return _LocationPlan(
-            record=record,
-            state=state,
             changed=changed,
             provider=provider,
             service_type_ids=service_type_ids,
@@ -885,10 +911,12 @@ class _Importer:
             ratings_to_create=to_create,
         )
 
-    def _create_placeholder_provider(self, cqc_id: str) -> Provider:
+    def _create_placeholder_provider(self, cqc_id: str, created: _Created, *, location_name: str) -> Provider:
+        # Until the provider's own body is imported, name it by the location that names it: readable on
+        # public pages, and plainly not its legal name.
         provider = Provider(
             cqc_id=cqc_id,
-            name=self.listed_names.get(cqc_id) or f"Unknown provider {cqc_id}",
+            name=self.listed_names.get(cqc_id) or f"Provider of {location_name}"[:300],
             type=Provider.Type.ORGANISATION,
         )
         self._clean(provider, f"provider {cqc_id}")
@@ -900,9 +928,10 @@ class _Importer:
             reason="Placeholder: a location names this provider, whose own record was not in the import.",
             data={"changed": ["cqc_id", "name", "type"]},
         )
+        created.providers.append(provider)
         return provider
 
-    def _create_service_type(self, ref: ServiceTypeRef, location_cqc_id: str) -> ServiceType:
+    def _create_service_type(self, ref: ServiceTypeRef, location_cqc_id: str, created: _Created) -> ServiceType:
         service_type = ServiceType(
             name=ref.name, description=ref.description, sector=ref.sector, is_rated=True, rating_levels=[1, 2]
         )
@@ -915,9 +944,10 @@ class _Importer:
             reason=f"New service type on location {location_cqc_id}: rated at levels 1 and 2 until reviewed.",
             data={"changed": ["name", "description", "sector", "is_rated", "rating_levels"]},
         )
+        created.service_types.append(service_type)
         return service_type
 
-    def _create_activity(self, ref: ActivityRef, location_cqc_id: str) -> RegulatedActivity:
+    def _create_activity(self, ref: ActivityRef, location_cqc_id: str, created: _Created) -> RegulatedActivity:
         activity = RegulatedActivity(code=ref.code, name=ref.name)
         self._clean(activity, f"location {location_cqc_id}")
         activity.save()
@@ -928,6 +958,7 @@ class _Importer:
             reason=f"New regulated activity on location {location_cqc_id}.",
             data={"changed": ["code", "name"]},
         )
+        created.activities.append(activity)
         return activity
 
     # Helpers -----------------------------------------------------------------
@@ -945,13 +976,6 @@ class _Importer:
             instance._history_user = self.by
         instance._change_reason = CHANGE_REASON
         instance.save()
-
-    def _skip(self, record_id: str, message: str, *, provider_id: str | None = None) -> None:
-        self.summary.skipped.append((record_id, message))
-        if provider_id is not None:
-            # A rolled-back provider: forget what memory says and read it again when needed.
-            self.providers.pop(provider_id, None)
-            self._load_providers({provider_id})
 
 
 def _rating_changes(

@@ -112,9 +112,7 @@ class Provider(models.Model):
     )
     registration_date = models.DateField(null=True, blank=True)
     deregistration_date = models.DateField(null=True, blank=True)
-    nominated_individual_name = models.CharField(
-        max_length=200, blank=True, help_text="As published on the register."
-    )
+    nominated_individual_name = models.CharField(max_length=200, blank=True, help_text="As published on the register.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -134,7 +132,9 @@ class Provider(models.Model):
 
     @property
     def address(self) -> str:
-        return ", ".join(p for p in (self.address_line_1, self.address_line_2, self.town, self.county, self.postcode) if p)
+        return ", ".join(
+            p for p in (self.address_line_1, self.address_line_2, self.town, self.county, self.postcode) if p
+        )
 
 
 class Location(models.Model):
@@ -201,7 +201,9 @@ class Location(models.Model):
 
     @property
     def address(self) -> str:
-        return ", ".join(p for p in (self.address_line_1, self.address_line_2, self.town, self.county, self.postcode) if p)
+        return ", ".join(
+            p for p in (self.address_line_1, self.address_line_2, self.town, self.county, self.postcode) if p
+        )
 
 
 class KeyQuestion(models.TextChoices):

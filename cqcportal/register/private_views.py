@@ -167,5 +167,7 @@ def delegation_withdraw(request: HttpRequest, pk: int, delegation_pk: int) -> Ht
     except DelegationCannotRevoke:
         messages.error(request, "Only the person who named the delegate can withdraw it.")
     else:
-        messages.success(request, f"{delegation.delegate.full_name} can no longer act for {delegation.delegator.full_name}.")
+        messages.success(
+            request, f"{delegation.delegate.full_name} can no longer act for {delegation.delegator.full_name}."
+        )
     return redirect("register:team", pk=provider.pk)

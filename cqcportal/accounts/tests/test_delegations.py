@@ -5,7 +5,12 @@ from django.urls import reverse
 
 from cqcportal.accounts import rules as perms
 from cqcportal.accounts.models import Delegation, ProviderRole
-from cqcportal.accounts.services import DelegationCannotCreate, DelegationCannotRevoke, delegation_create, delegation_revoke
+from cqcportal.accounts.services import (
+    DelegationCannotCreate,
+    DelegationCannotRevoke,
+    delegation_create,
+    delegation_revoke,
+)
 from cqcportal.audit.models import AuditEvent
 from cqcportal.tests.factories import ProviderUserFactory
 
@@ -33,11 +38,16 @@ def _create(provider_user, colleague, **kwargs):
 @pytest.mark.django_db
 def test_delegation_create_lets_delegate_act_on_behalf_and_audits(provider_user, colleague):
     delegation = _create(provider_user, colleague)
-    allowed, on_behalf_of = perms.can_act_as_registered_person(colleague, provider_user.membership.provider, today=TODAY)
+    allowed, on_behalf_of = perms.can_act_as_registered_person(
+        colleague, provider_user.membership.provider, today=TODAY
+    )
     assert allowed and on_behalf_of == provider_user
     # Outside the dates the colleague is just a colleague again.
     after = TODAY + datetime.timedelta(days=11)
-    assert perms.can_act_as_registered_person(colleague, provider_user.membership.provider, today=after) == (False, None)
+    assert perms.can_act_as_registered_person(colleague, provider_user.membership.provider, today=after) == (
+        False,
+        None,
+    )
     event = AuditEvent.objects.get(action="delegation.create")
     assert event.actor == provider_user and event.object_id == str(delegation.pk)
     assert event.provider_id == provider_user.membership.provider_id

@@ -15,7 +15,9 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.mark.django_db
 def test_sign_in_with_email_any_case_reaches_dashboard(client, inspector):
-    response = client.post(reverse("accounts:sign-in"), {"email": "ISLA.Inspector@regulator.example", "password": PASSWORD})
+    response = client.post(
+        reverse("accounts:sign-in"), {"email": "ISLA.Inspector@regulator.example", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response.url == reverse("core:dashboard")
     assert client.get(reverse("core:dashboard")).context["user"] == inspector

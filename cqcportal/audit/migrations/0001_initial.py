@@ -6,38 +6,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('register', '0001_initial'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("register", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(db_index=True)),
-                ('actor_description', models.CharField(help_text="The actor as they were at the time, e.g. 'Ann Lee (Inspector)' or 'System'.", max_length=300)),
-                ('object_id', models.CharField(max_length=64)),
-                ('subject_description', models.CharField(max_length=300)),
-                ('action', models.CharField(help_text="What happened, e.g. 'delegation.create'.", max_length=100)),
-                ('from_state', models.CharField(blank=True, max_length=50)),
-                ('to_state', models.CharField(blank=True, max_length=50)),
-                ('reason', models.TextField(blank=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, help_text='Empty when the portal itself acted, e.g. the deadline sweep.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audit_events', to=settings.AUTH_USER_MODEL)),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='contenttypes.contenttype')),
-                ('on_behalf_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audit_events_on_behalf', to=settings.AUTH_USER_MODEL)),
-                ('provider', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audit_events', to='register.provider')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("occurred_at", models.DateTimeField(db_index=True)),
+                (
+                    "actor_description",
+                    models.CharField(
+                        help_text="The actor as they were at the time, e.g. 'Ann Lee (Inspector)' or 'System'.",
+                        max_length=300,
+                    ),
+                ),
+                ("object_id", models.CharField(max_length=64)),
+                ("subject_description", models.CharField(max_length=300)),
+                ("action", models.CharField(help_text="What happened, e.g. 'delegation.create'.", max_length=100)),
+                ("from_state", models.CharField(blank=True, max_length=50)),
+                ("to_state", models.CharField(blank=True, max_length=50)),
+                ("reason", models.TextField(blank=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty when the portal itself acted, e.g. the deadline sweep.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="contenttypes.contenttype"),
+                ),
+                (
+                    "on_behalf_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_events_on_behalf",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_events",
+                        to="register.provider",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
-                'indexes': [models.Index(fields=['content_type', 'object_id', 'occurred_at'], name='audit_audit_content_143910_idx'), models.Index(fields=['provider', 'occurred_at'], name='audit_audit_provide_2b0801_idx'), models.Index(fields=['actor', 'occurred_at'], name='audit_audit_actor_i_023a4b_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('on_behalf_of__isnull', True), ('actor__isnull', False), _connector='OR'), name='audit_event_on_behalf_needs_actor')],
+                "ordering": ["-occurred_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["content_type", "object_id", "occurred_at"], name="audit_audit_content_143910_idx"
+                    ),
+                    models.Index(fields=["provider", "occurred_at"], name="audit_audit_provide_2b0801_idx"),
+                    models.Index(fields=["actor", "occurred_at"], name="audit_audit_actor_i_023a4b_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("on_behalf_of__isnull", True), ("actor__isnull", False), _connector="OR"),
+                        name="audit_event_on_behalf_needs_actor",
+                    )
+                ],
             },
         ),
     ]

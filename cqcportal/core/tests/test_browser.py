@@ -73,22 +73,27 @@ def test_browser_sign_in_page_works_by_keyboard_and_shows_errors(page, live_serv
     page.keyboard.type("keys@regulator.example")
     page.keyboard.press("Tab")
     page.keyboard.type("wrong password")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     summary = page.locator(".govuk-error-summary")
     assert summary.is_visible()
     assert "not right" in summary.inner_text()
     assert page.get_by_label("E-mail address").input_value() == "keys@regulator.example"
     assert accessibility_violations(page) == []
     page.get_by_label("Password").fill(PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.get_by_role("heading", level=1).inner_text() == "Hello, Kay"
 
 
 def test_browser_public_pages_pass_accessibility_check(page, live_server):
     location = LocationFactory(name="Public House", postcode="OL4 2SF")
-    for path in ["/", "/register/?text=public", f"/location/{location.cqc_id}/", f"/provider/{location.provider.cqc_id}/"]:
+    for path in [
+        "/",
+        "/register/?text=public",
+        f"/location/{location.cqc_id}/",
+        f"/provider/{location.provider.cqc_id}/",
+    ]:
         page.goto(f"{live_server.url}{path}")
         assert "Public House" in page.content() or path == "/"
         assert accessibility_violations(page) == [], path

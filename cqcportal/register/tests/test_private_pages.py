@@ -51,8 +51,12 @@ def test_withdrawing_another_providers_delegation_is_not_found(client, provider_
     provider, _, other_user = other
     colleague = ProviderUserFactory(membership__provider=provider)
     delegation = Delegation.objects.create(
-        delegator=other_user, delegate=colleague, provider=provider, start_date="2030-01-01",
-        end_date="2030-01-05", created_by=other_user,
+        delegator=other_user,
+        delegate=colleague,
+        provider=provider,
+        start_date="2030-01-01",
+        end_date="2030-01-05",
+        created_by=other_user,
     )
     client.force_login(provider_user)
     response = client.post(reverse("register:delegation-withdraw", args=[provider.pk, delegation.pk]))

@@ -70,7 +70,9 @@ def test_register_search_empty_form_says_what_to_enter(client, rated_location):
 def test_register_search_hides_deregistered_unless_asked(client):
     LocationFactory(name="Closed House", registration_status="deregistered", deregistration_date="2020-01-01")
     assert "Closed House" not in client.get(reverse("register:search"), {"text": "closed"}).text
-    assert "Closed House" in client.get(reverse("register:search"), {"text": "closed", "include_deregistered": "on"}).text
+    assert (
+        "Closed House" in client.get(reverse("register:search"), {"text": "closed", "include_deregistered": "on"}).text
+    )
 
 
 @pytest.mark.django_db

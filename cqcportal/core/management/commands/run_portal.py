@@ -32,7 +32,9 @@ class Command(BaseCommand):
         if os.path.exists(beat_schedule):
             os.remove(beat_schedule)  # a stale pid file from a killed run would stop beat starting
         processes = {name: subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR) for name, cmd in commands.items()}  # noqa: S603
-        self.stdout.write(self.style.SUCCESS(f"Portal running at http://{addrport}/ (web, worker and beat). Ctrl-C stops it."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Portal running at http://{addrport}/ (web, worker and beat). Ctrl-C stops it.")
+        )
 
         def stop(*_):
             for process in processes.values():
@@ -50,7 +52,9 @@ class Command(BaseCommand):
             while True:
                 for name, process in processes.items():
                     if process.poll() is not None:
-                        self.stderr.write(f"The {name} process stopped (exit code {process.returncode}); stopping the rest.")
+                        self.stderr.write(
+                            f"The {name} process stopped (exit code {process.returncode}); stopping the rest."
+                        )
                         stop()
                         sys.exit(process.returncode or 1)
                 time.sleep(1)

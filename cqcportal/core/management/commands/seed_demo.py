@@ -40,8 +40,24 @@ EXTRA_PROVIDERS = [
         "town": "Rochdale",
         "postcode": "OL12 0NB",
         "locations": [
-            ("DEMO-L-NHS1", "Pennine Valley General Hospital", "Hospital", Region.NORTH_WEST, "Rochdale", "OL12 0NB", "good"),
-            ("DEMO-L-NHS2", "Moorside Community Mental Health Services", "Community services - Mental Health", Region.NORTH_WEST, "Oldham", "OL1 2JH", "requires_improvement"),
+            (
+                "DEMO-L-NHS1",
+                "Pennine Valley General Hospital",
+                "Hospital",
+                Region.NORTH_WEST,
+                "Rochdale",
+                "OL12 0NB",
+                "good",
+            ),
+            (
+                "DEMO-L-NHS2",
+                "Moorside Community Mental Health Services",
+                "Community services - Mental Health",
+                Region.NORTH_WEST,
+                "Oldham",
+                "OL1 2JH",
+                "requires_improvement",
+            ),
         ],
     },
     {
@@ -53,7 +69,15 @@ EXTRA_PROVIDERS = [
         "town": "London",
         "postcode": "SE1 7PB",
         "locations": [
-            ("DEMO-L-LDN1", "Thames Court Nursing Home", "Nursing homes", Region.LONDON, "London", "SE1 7PB", "outstanding"),
+            (
+                "DEMO-L-LDN1",
+                "Thames Court Nursing Home",
+                "Nursing homes",
+                Region.LONDON,
+                "London",
+                "SE1 7PB",
+                "outstanding",
+            ),
             ("DEMO-L-LDN2", "Thames Court Home Care", "Homecare agencies", Region.LONDON, "London", "SE11 4AA", "good"),
         ],
     },
@@ -66,7 +90,15 @@ EXTRA_PROVIDERS = [
         "town": "Exeter",
         "postcode": "EX1 1HS",
         "locations": [
-            ("DEMO-L-SW1", "Cathedral Green Surgery", "Doctors/Gps", Region.SOUTH_WEST, "Exeter", "EX1 1HS", "inadequate"),
+            (
+                "DEMO-L-SW1",
+                "Cathedral Green Surgery",
+                "Doctors/Gps",
+                Region.SOUTH_WEST,
+                "Exeter",
+                "EX1 1HS",
+                "inadequate",
+            ),
         ],
     },
     {
@@ -78,7 +110,15 @@ EXTRA_PROVIDERS = [
         "town": "Leeds",
         "postcode": "LS1 4DY",
         "locations": [
-            ("DEMO-L-YH1", "Ridings Dental Practice", "Dentist", Region.YORKSHIRE_AND_THE_HUMBER, "Leeds", "LS1 4DY", None),
+            (
+                "DEMO-L-YH1",
+                "Ridings Dental Practice",
+                "Dentist",
+                Region.YORKSHIRE_AND_THE_HUMBER,
+                "Leeds",
+                "LS1 4DY",
+                None,
+            ),
         ],
     },
 ]
@@ -141,8 +181,12 @@ class Command(BaseCommand):
         for email, name, roles in STAFF:
             if not User.objects.filter(email=email).exists():
                 staff_user_create(
-                    email=email, full_name=name, roles=roles, password=DEMO_PASSWORD,
-                    is_staff=StaffRole.ADMIN_STAFF in roles, is_superuser=StaffRole.ADMIN_STAFF in roles,
+                    email=email,
+                    full_name=name,
+                    roles=roles,
+                    password=DEMO_PASSWORD,
+                    is_staff=StaffRole.ADMIN_STAFF in roles,
+                    is_superuser=StaffRole.ADMIN_STAFF in roles,
                 )
             people.append((email, name, ", ".join(str(r) for r in roles)))
         inspector = User.objects.get(email="inspector@regulator.example")
@@ -172,7 +216,12 @@ class Command(BaseCommand):
             if not User.objects.filter(email=email).exists():
                 locations = list(provider.locations.filter(registration_status="registered")[:2]) if manages else []
                 provider_user_create(
-                    email=email, full_name=name, provider=provider, role=role, locations=locations, password=DEMO_PASSWORD
+                    email=email,
+                    full_name=name,
+                    provider=provider,
+                    role=role,
+                    locations=locations,
+                    password=DEMO_PASSWORD,
                 )
             people.append((email, name, f"{ProviderRole(role).label}, {provider.name}"))
         # A registered manager on leave: the colleague acts for them this fortnight.

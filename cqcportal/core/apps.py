@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 
@@ -15,5 +15,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self) -> None:
-        # django_celery_beat's tables exist only after migrate, so the schedules are synced then.
-        post_migrate.connect(_sync_schedules, sender=self, dispatch_uid="core.sync_schedules")
+        # The schedules live in django_celery_beat's tables, so they are synced when that app has
+        # migrated (this app has no models, and Django sends post_migrate only for apps with models).
+        post_migrate.connect(
+            _sync_schedules, sender=apps.get_app_config("django_celery_beat"), dispatch_uid="core.sync_schedules"
+        )

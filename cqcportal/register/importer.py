@@ -556,6 +556,32 @@ class ImportSummary:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
+def summary_lines(summary: ImportSummary) -> list[str]:
+    """The import's summary as lines of text for the console."""
+    lines = [
+        f"Providers: {summary.providers_created} created, {summary.providers_updated} updated, "
+        f"{summary.providers_unchanged} unchanged.",
+        f"Locations: {summary.locations_created} created, {summary.locations_updated} updated, "
+        f"{summary.locations_unchanged} unchanged.",
+        f"Published ratings: {summary.ratings_created} created, {summary.ratings_replaced} replaced.",
+    ]
+    if summary.placeholder_providers:
+        lines.append(
+            f"Placeholder providers: {len(summary.placeholder_providers)} created for locations whose provider's "
+            "body was not imported; import GET /providers/{id} bodies to complete them."
+        )
+    if summary.new_service_types:
+        lines.append(f"New service types to review: {', '.join(summary.new_service_types)}.")
+    if summary.new_regulated_activities:
+        lines.append(f"New regulated activities: {', '.join(summary.new_regulated_activities)}.")
+    if summary.skipped:
+        lines.append(f"Skipped {len(summary.skipped)}:")
+        lines.extend(f"  {record_id}: {reason}" for record_id, reason in summary.skipped)
+    else:
+        lines.append("Skipped 0.")
+    return lines
+
+
 def register_import(*, bodies: Iterable[Any], by: User | None = None) -> ImportSummary:
     """Create or update providers and locations, with their published ratings, from CQC API bodies.
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cqcportal.accounts.models import Delegation, ProviderRole, StaffRole, User
 from cqcportal.accounts.services import delegation_create, provider_user_create, staff_user_create
-from cqcportal.register.importer import register_import
+from cqcportal.register.importer import register_import, summary_lines
 from cqcportal.register.models import KeyQuestion, Location, Provider, PublishedRating, Region, ServiceType
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo on purpose
@@ -133,7 +133,8 @@ class Command(BaseCommand):
             payload = json.loads((DATA / name).read_text())
             bodies.extend(r["body"] for r in payload["responses"])
         summary = register_import(bodies=bodies, by=None)
-        self.stdout.write(f"Register import: {summary}")
+        for line in summary_lines(summary):
+            self.stdout.write(f"Register import: {line}")
         with transaction.atomic():
             self._extra_register()
             people = self._people()

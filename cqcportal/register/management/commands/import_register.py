@@ -7,10 +7,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from cqcportal.register.importer import (
-    ImportSummary,
     RegisterDocumentCannotBeRead,
     bodies_from_document,
     register_import,
+    summary_lines,
 )
 
 
@@ -57,29 +57,3 @@ def _read_json(name: str):
         return json.loads(sys.stdin.read())
     # utf-8-sig: files saved by some Windows tools start with a byte-order mark.
     return json.loads(Path(name).read_text(encoding="utf-8-sig"))
-
-
-def summary_lines(summary: ImportSummary) -> list[str]:
-    """The import's summary as lines of text for the console."""
-    lines = [
-        f"Providers: {summary.providers_created} created, {summary.providers_updated} updated, "
-        f"{summary.providers_unchanged} unchanged.",
-        f"Locations: {summary.locations_created} created, {summary.locations_updated} updated, "
-        f"{summary.locations_unchanged} unchanged.",
-        f"Published ratings: {summary.ratings_created} created, {summary.ratings_replaced} replaced.",
-    ]
-    if summary.placeholder_providers:
-        lines.append(
-            f"Placeholder providers: {len(summary.placeholder_providers)} created for locations whose provider's "
-            "body was not imported; import GET /providers/{id} bodies to complete them."
-        )
-    if summary.new_service_types:
-        lines.append(f"New service types to review: {', '.join(summary.new_service_types)}.")
-    if summary.new_regulated_activities:
-        lines.append(f"New regulated activities: {', '.join(summary.new_regulated_activities)}.")
-    if summary.skipped:
-        lines.append(f"Skipped {len(summary.skipped)}:")
-        lines.extend(f"  {record_id}: {reason}" for record_id, reason in summary.skipped)
-    else:
-        lines.append("Skipped 0.")
-    return lines

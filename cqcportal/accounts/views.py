@@ -1,5 +1,6 @@
 """Signing in and out, the locked-account page, and password reset (Django's own flow)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -45,8 +46,6 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 
 def locked(request: HttpRequest) -> HttpResponse:
-    from django.conf import settings
-
     return render(
         request,
         "accounts/locked.html",
@@ -59,6 +58,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset_form.html"
     email_template_name = "accounts/emails/password_reset.txt"
     subject_template_name = "accounts/emails/password_reset_subject.txt"
+    extra_email_context = {"service_name": settings.PORTAL_SERVICE_NAME.lower()}
     success_url = reverse_lazy("accounts:password-reset-done")
 
 

@@ -120,3 +120,14 @@ def test_private_pages_query_budget_does_not_grow(client, django_assert_max_num_
     for url, budget in budgets.items():
         with django_assert_max_num_queries(budget):
             assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [1, 20])
+def test_staff_dashboard_query_budget_does_not_grow(client, django_assert_max_num_queries, inspector, n):
+    LocationFactory.create_batch(n, relationship_holder=inspector)
+    client.force_login(inspector)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("core:dashboard"))
+    assert response.status_code == 200
+    assert f"with {n} registered location" in response.text

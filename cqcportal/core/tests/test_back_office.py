@@ -1,0 +1,30 @@
+import pytest
+from django.urls import reverse
+
+from cqcportal.accounts.models import StaffRole
+from cqcportal.tests.factories import LocationFactory, StaffFactory
+
+
+@pytest.mark.django_db
+def test_back_office_pages_open_for_admin_staff(client):
+    admin = StaffFactory(roles=[StaffRole.ADMIN_STAFF], is_staff=True, is_superuser=True)
+    location = LocationFactory()
+    client.force_login(admin)
+    for name in [
+        "admin:register_location_changelist",
+        "admin:register_provider_changelist",
+        "admin:accounts_user_changelist",
+        "admin:audit_auditevent_changelist",
+        "admin:django_celery_beat_periodictask_changelist",
+        "admin:register_servicetype_changelist",
+    ]:
+        assert client.get(reverse(name)).status_code == 200, name
+    assert client.get(reverse("admin:register_location_change", args=[location.pk])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_back_office_refuses_provider_users(client, provider_user):
+    client.force_login(provider_user)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert "login" in response.url

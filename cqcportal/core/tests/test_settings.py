@@ -1,0 +1,40 @@
+"""Production refuses to start without its settings; the embedded default needs none."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "CQC_TESTING", "DATABASE_URL", "SECRET_KEY"}}
+
+
+def _import_settings(env: dict) -> subprocess.CompletedProcess:
+    code = "import cqcportal.settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL)"
+    return subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_settings_production_without_environment_fails_loudly_naming_what_is_missing():
+    result = _import_settings({**CLEAN_ENV, "CELERY_BROKER_URL": ""})
+    assert result.returncode != 0
+    assert "cannot start in production" in result.stderr
+    for name in ["SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "ALLOWED_HOSTS", "EMAIL_URL"]:
+        assert name in result.stderr
+
+
+def test_settings_debug_uses_embedded_default(tmp_path):
+    env = {**CLEAN_ENV, "DEBUG": "1", "CELERY_BROKER_URL": "", "CQC_VAR_DIR": str(tmp_path)}
+    env.pop("CELERY_BROKER_URL")
+    env.pop("CQC_REQUIRE_SERVICES", None)
+    result = _import_settings(env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://"]
+    assert (tmp_path / "celery" / "queue").is_dir()
+
+
+def test_settings_time_zone_and_language():
+    assert settings.TIME_ZONE == "Europe/London"
+    assert settings.LANGUAGE_CODE == "en-gb"
+    assert settings.USE_TZ is True

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 from cqcportal.tests.factories import LocationFactory, ProviderUserFactory, StaffFactory
 
@@ -28,11 +29,13 @@ def sign_in(page, live_server, email):
     page.goto(f"{live_server.url}/accounts/sign-in/")
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
 
 
 def sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
 
 
 def test_browser_inspector_and_provider_user_see_their_own_dashboards(page, live_server):
@@ -48,16 +51,16 @@ def test_browser_inspector_and_provider_user_see_their_own_dashboards(page, live
     )
 
     sign_in(page, live_server, inspector.email)
-    assert page.get_by_role("heading", level=1).inner_text() == "Hello, Isla"
-    assert page.get_by_role("link", name="Held Care Home").is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Isla")
+    expect(page.get_by_role("link", name="Held Care Home")).to_be_visible()
     assert accessibility_violations(page) == []
     sign_out(page)
-    assert "You have signed out" in page.content()
+    expect(page.get_by_text("You have signed out")).to_be_visible()
 
     sign_in(page, live_server, "paula@provider.example")
-    assert page.get_by_role("heading", level=1).inner_text() == "Hello, Paula"
-    assert page.get_by_role("link", name="Own Nursing Home").is_visible()
-    assert page.get_by_role("link", name="Held Care Home").count() == 0
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Paula")
+    expect(page.get_by_role("link", name="Own Nursing Home")).to_be_visible()
+    expect(page.get_by_role("link", name="Held Care Home")).to_have_count(0)
     assert held.provider.name not in page.content()
     assert accessibility_violations(page) == []
 
@@ -76,14 +79,14 @@ def test_browser_sign_in_page_works_by_keyboard_and_shows_errors(page, live_serv
     with page.expect_navigation():
         page.keyboard.press("Enter")
     summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible()
-    assert "not right" in summary.inner_text()
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("not right")
     assert page.get_by_label("E-mail address").input_value() == "keys@regulator.example"
     assert accessibility_violations(page) == []
     page.get_by_label("Password").fill(PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.get_by_role("heading", level=1).inner_text() == "Hello, Kay"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Kay")
 
 
 def test_browser_public_pages_pass_accessibility_check(page, live_server):

@@ -1,27 +1,42 @@
-"""Outgoing e-mail as data: queued in the transaction that decided it, sent once by a worker."""
+"""Notifications as data: an in-portal inbox item and an e-mail, queued in the transaction that decided them."""
 
 from django.conf import settings
 from django.db import models
 
 
 class Notification(models.Model):
-    """One e-mail to one person. ``dedupe_key`` makes a reminder that is queued twice go out once."""
+    """One message to one person: shown in their portal inbox (if they have an account) and e-mailed once.
+
+    ``dedupe_key`` is unique, so a reminder that is decided twice (two sweeps, a retried task) exists once.
+    """
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
     to_email = models.EmailField()
     subject = models.CharField(max_length=300)
-    body = models.TextField()
+    body = models.TextField(help_text="Plain text.")
+    html_body = models.TextField(blank=True)
+    link_url = models.CharField(max_length=500, blank=True, help_text="The case this is about, for the inbox.")
+    headers = models.JSONField(default=dict, blank=True, help_text="Extra e-mail headers, e.g. List-Unsubscribe.")
+    kind = models.CharField(max_length=50, blank=True, help_text="e.g. deadline.reminder, alerts.digest")
     dedupe_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="notif_unsent")]
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="notif_unsent"),
+            models.Index(fields=["recipient", "-created_at"], name="notif_inbox"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to_email}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -5,28 +5,58 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from cqcportal.notifications.models import Notification
+from cqcportal.notifications.queueing import queue_after_commit
 
 
-def notification_queue(*, recipient, subject: str, body: str, dedupe_key: str, to_email: str = "") -> Notification:
-    """Queue one e-mail, sent by a worker after the surrounding transaction commits; a repeat key is a no-op."""
+def notification_queue(
+    *,
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    recipient=None,
+    to_email: str = "",
+    html_body: str = "",
+    link_url: str = "",
+    kind: str = "",
+    headers: dict | None = None,
+) -> Notification:
+    """Put a message in the recipient's inbox and queue its e-mail for after commit; a repeated key is a no-op.
+
+    Either ``recipient`` (a user: inbox and e-mail) or ``to_email`` (a member of the public: e-mail only).
+    """
     from cqcportal.notifications.tasks import notification_send_task
 
-    address = to_email or recipient.email
+    address = to_email or (recipient.email if recipient is not None else "")
+    if not address:
+        raise ValueError("A notification needs a recipient or an e-mail address.")
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
-                recipient=recipient, to_email=address, subject=subject, body=body, dedupe_key=dedupe_key
+                recipient=recipient,
+                to_email=address,
+                subject=subject[:300],
+                body=body,
+                html_body=html_body,
+                link_url=link_url,
+                kind=kind,
+                headers=headers or {},
+                dedupe_key=dedupe_key,
             )
     except IntegrityError:
         return Notification.objects.get(dedupe_key=dedupe_key)
-    notification_send_task.delay_on_commit(notification_id=notification.pk)
+    queue_after_commit(notification_send_task, notification_id=notification.pk)
     return notification
+
+
+def notification_mark_read(*, by, notification: Notification) -> None:
+    """Mark one of the user's own inbox items read (once; later calls keep the first time)."""
+    Notification.objects.filter(pk=notification.pk, recipient=by, read_at__isnull=True).update(read_at=timezone.now())
 
 
 class NotificationCannotBeSent(Exception):
@@ -44,12 +74,16 @@ def notification_send(*, notification_id: int) -> bool:
         if notification is None or notification.sent_at is not None:
             return False
         try:
-            send_mail(
+            message = EmailMultiAlternatives(
                 subject=notification.subject,
-                message=notification.body,
+                body=notification.body,
                 from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[notification.to_email],
+                to=[notification.to_email],
+                headers=notification.headers or None,
             )
+            if notification.html_body:
+                message.attach_alternative(notification.html_body, "text/html")
+            message.send()
         except Exception as exc:  # a mail server fails in many ways; all are recorded and retried
             error = f"{type(exc).__name__}: {exc}"[:2000]
         else:
@@ -72,5 +106,5 @@ def notifications_requeue_unsent(*, older_than_seconds: int = 120, max_attempts:
         .values_list("pk", flat=True)[:1000]
     )
     for pk in ids:
-        notification_send_task.delay(notification_id=pk)
+        notification_send_task.apply_async(kwargs={"notification_id": pk})
     return len(ids)

@@ -8,11 +8,14 @@ from cqcportal.core.schedules import SCHEDULES, schedules_sync
 @pytest.mark.django_db
 def test_schedules_are_in_the_database_after_migrate_and_name_real_tasks():
     app.loader.import_default_modules()
-    for name, (task, seconds, _) in SCHEDULES.items():
+    for name, schedule in SCHEDULES.items():
         periodic = PeriodicTask.objects.get(name=name)
-        assert periodic.task == task and periodic.enabled
-        assert periodic.interval.every == seconds
-        assert task in app.tasks, f"{task} is not a registered Celery task"
+        assert periodic.task == schedule.task and periodic.enabled
+        if schedule.every_seconds:
+            assert periodic.interval.every == schedule.every_seconds
+        else:
+            assert periodic.crontab.hour == schedule.crontab.get("hour", "*")
+        assert schedule.task in app.tasks, f"{schedule.task} is not a registered Celery task"
 
 
 @pytest.mark.django_db

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "cqcportal.audit",
     "cqcportal.register",
     "cqcportal.notifications",
+    "cqcportal.alerts",
+    "cqcportal.deadlines",
     "cqcportal.core",
     "assessments",
     "enforcement",

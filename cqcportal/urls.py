@@ -9,5 +9,8 @@ urlpatterns = [
     path("", include("cqcportal.core.urls")),
     path("accounts/", include("cqcportal.accounts.urls")),
     path("", include("cqcportal.register.urls")),
+    path("alerts/", include("cqcportal.alerts.urls")),
+    path("assessments/", include("assessments.urls")),
+    path("", include("cqcportal.notifications.urls")),
     path("back-office/", admin.site.urls),
 ]

@@ -27,6 +27,27 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **extra_fields)
 
 
+class Team(models.Model):
+    """A team of the regulator's staff (e.g. "Adult social care, North West 2"), led by an operations manager."""
+
+    name = models.CharField(max_length=200, unique=True)
+    region = models.CharField(max_length=40, blank=True)
+    operations_manager = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="teams_managed",
+        help_text="Missed targets of the team's staff are escalated to this person.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with an e-mail address: regulator staff or a provider's user."""
 
@@ -43,6 +64,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         "admin site access", default=False, help_text="Lets the person sign in to the admin site."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members")
     failed_sign_in_count = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
 

@@ -19,10 +19,21 @@ class Schedule:
 
 
 SCHEDULES: dict[str, Schedule] = {
+    "Deadline sweep": Schedule(
+        task="deadlines.sweep",
+        every_seconds=60,
+        description="Sends reminders, closes windows whose deadline has passed and escalates missed targets. "
+        "It works from the database, so after an outage it catches up on everything due, once.",
+    ),
     "Re-send e-mails left unsent": Schedule(
         task="notifications.requeue_unsent",
         every_seconds=120,
         description="Queues again any e-mail that a lost message or an outage left unsent.",
+    ),
+    "Send the weekly e-mail alerts": Schedule(
+        task="alerts.send_weekly_digests",
+        crontab={"minute": "0", "hour": "7", "day_of_week": "1"},
+        description="Mondays at 07:00: e-mails each confirmed subscriber last week's inspections and published reports.",
     ),
 }
 

@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from cqcportal.accounts import rules as perms
 from cqcportal.accounts.models import Delegation, User
 from cqcportal.audit.models import AuditEvent
+from cqcportal.deadlines.models import LIVE_STATES, Deadline
 from cqcportal.register.models import Location, PublishedRating
 
 
@@ -30,6 +31,12 @@ def staff_dashboard(*, user: User) -> dict:
         "held_locations": held.order_by("name")[:50],
         "held_count": held.count(),
         "recent_events": AuditEvent.objects.select_related("actor").order_by("-occurred_at")[:10],
+        "my_deadlines": Deadline.objects.filter(owner=user, binds="staff", state__in=LIVE_STATES).order_by("due_date")[
+            :20
+        ],
+        "cases_waiting": Deadline.objects.filter(owner=user, binds="provider", state__in=LIVE_STATES).order_by(
+            "due_date"
+        )[:20],
     }
 
 
@@ -43,7 +50,13 @@ def provider_dashboard(*, user: User, today: datetime.date) -> dict:
     given = Delegation.objects.filter(delegator=user, revoked_at__isnull=True, end_date__gte=today).select_related(
         "delegate"
     )
+    to_do = (
+        Deadline.objects.filter(provider=provider, binds="provider", state__in=LIVE_STATES)
+        .select_related("location")
+        .order_by("due_date")
+    )
     return {
+        "to_do": to_do,
         "membership": membership,
         "provider": provider,
         "locations": locations,

@@ -74,7 +74,14 @@ def organisation_location(request: HttpRequest, pk: int, location_pk: int) -> Ht
     return render(
         request,
         "portal/location.html",
-        {"provider": provider, "location": location, "history": history, "events": audit_events_for(location)[:20]},
+        {
+            "provider": provider,
+            "location": location,
+            "history": history,
+            "events": audit_events_for(location)[:20],
+            "requests": location.information_requests.order_by("-requested_at")[:10],
+            "perms_staff": perms.is_regulator_staff(request.user),
+        },
     )
 
 

@@ -1,0 +1,17 @@
+"""Reads for assessment cases, scoped to what the user may see."""
+
+from django.db.models import QuerySet
+
+from assessments.models import InformationRequest
+from cqcportal.accounts import rules as perms
+
+
+def information_requests_visible_to(user) -> QuerySet[InformationRequest]:
+    """All requests for staff; a provider user's own organisation's requests only."""
+    qs = InformationRequest.objects.select_related("location", "provider", "requested_by", "submitted_by")
+    if perms.is_regulator_staff(user):
+        return qs
+    membership = perms.membership_of(user)
+    if membership is None:
+        return qs.none()
+    return qs.filter(provider_id=membership.provider_id)

@@ -30,6 +30,7 @@ _REQUIRED_IN_PRODUCTION = {
     "ALLOWED_HOSTS": "comma-separated host names the portal answers to, e.g. portal.example.org",
     "EMAIL_URL": "the outgoing mail server, e.g. smtp+tls://user:password@smtp.example.org:587",
     "DEFAULT_FROM_EMAIL": "the sender address of the portal's e-mails",
+    "PORTAL_BASE_URL": "the portal's public address, for links in e-mails, e.g. https://portal.example.org",
 }
 if PRODUCTION:
     _missing = [name for name in _REQUIRED_IN_PRODUCTION if not env.str(name, default="")]
@@ -50,6 +51,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The regulator's own name and branding (never the GOV.UK crown or the GDS Transport font).
 PORTAL_REGULATOR_NAME = env.str("PORTAL_REGULATOR_NAME", default="Care Quality Commission")
 PORTAL_SERVICE_NAME = env.str("PORTAL_SERVICE_NAME", default="Regulation portal")
+# Links in e-mails are absolute; pages use paths.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

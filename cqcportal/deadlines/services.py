@@ -389,7 +389,7 @@ def _recipients(deadline: Deadline, today: datetime.date) -> list:
     return [deadline.owner] if deadline.owner_id else []
 
 
-def _message(deadline: Deadline, *, headline: str, extra: str = "") -> tuple[str, str]:
+def _message(deadline: Deadline, *, headline: str, extra: str = "") -> str:
     rule = RULES[Kind(deadline.kind)]
     lines = [
         headline,
@@ -400,21 +400,16 @@ def _message(deadline: Deadline, *, headline: str, extra: str = "") -> tuple[str
     if extra:
         lines += ["", extra]
     lines += ["", "How this date was worked out:", deadline.explanation]
-    if deadline.case_url:
-        lines += ["", f"Open the case: {deadline.case_url}"]
-    text = "\n".join(lines)
-    html = "".join(f"<p>{line}</p>" if line else "" for line in lines)
-    return text, html
+    return "\n".join(lines)
 
 
 def _notify(deadline: Deadline, people, *, step: str, subject: str, headline: str, extra: str = "", kind: str) -> int:
-    text, html = _message(deadline, headline=headline, extra=extra)
+    text = _message(deadline, headline=headline, extra=extra)
     for person in people:
         notification_queue(
             recipient=person,
             subject=subject,
             body=text,
-            html_body=html,
             link_url=deadline.case_url,
             kind=kind,
             dedupe_key=f"deadline:{deadline.pk}:{step}:{deadline.due_date.isoformat()}:{person.pk}",

@@ -9,6 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.html import escape, urlize
 
 from cqcportal.notifications.models import Notification
 from cqcportal.notifications.queueing import queue_after_commit
@@ -35,6 +36,9 @@ def notification_queue(
     address = to_email or (recipient.email if recipient is not None else "")
     if not address:
         raise ValueError("A notification needs a recipient or an e-mail address.")
+    if link_url and link_url.startswith("/"):
+        body = f"{body}\n\nOpen it in the portal: {settings.PORTAL_BASE_URL}{link_url}"
+    html_body = html_body or text_to_html(body)
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
@@ -52,6 +56,12 @@ def notification_queue(
         return Notification.objects.get(dedupe_key=dedupe_key)
     queue_after_commit(notification_send_task, notification_id=notification.pk)
     return notification
+
+
+def text_to_html(text: str) -> str:
+    """A plain HTML version of a plain-text message: escaped paragraphs with links made clickable."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    return "".join(f"<p>{urlize(escape(p)).replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
 
 def notification_mark_read(*, by, notification: Notification) -> None:

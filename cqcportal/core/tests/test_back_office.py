@@ -28,3 +28,27 @@ def test_back_office_refuses_provider_users(client, provider_user):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert "login" in response.url
+
+
+@pytest.mark.django_db
+def test_back_office_review_button_calls_the_service_and_audits(client, location, provider_user):
+    import datetime
+
+    from django.db import transaction
+
+    from assessments.models import InformationRequest
+    from assessments.services import information_request_send, information_request_submit
+    from cqcportal.audit.models import AuditEvent
+
+    admin = StaffFactory(roles=[StaffRole.ADMIN_STAFF], is_staff=True, is_superuser=True)
+    today = datetime.date.today()
+    with transaction.atomic():
+        info = information_request_send(by=admin, location=location, questions="Q", today=today)
+        information_request_submit(by=provider_user, request=info, response="A", today=today)
+    client.force_login(admin)
+    page = client.get(reverse("admin:assessments_informationrequest_change", args=[info.pk]))
+    assert "Mark as reviewed" in page.text
+    client.post(reverse("admin:assessments_informationrequest_review", args=[info.pk]))
+    assert InformationRequest.objects.get(pk=info.pk).state == "reviewed"
+    event = AuditEvent.objects.get(action="information_request.review")
+    assert event.actor == admin

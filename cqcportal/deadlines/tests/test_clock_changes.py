@@ -169,3 +169,15 @@ def test_clock_moving_through_the_window_sends_reminders_then_closes(window, pro
             Notification.objects.filter(recipient=provider_user, kind="deadline.reminder").count() == expected_reminders
         )
         assert _reload(window).state == state
+
+
+@pytest.mark.django_db
+def test_clock_recalculate_command_changes_nothing_when_holidays_are_unchanged(window):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("deadlines_recalculate", stdout=out)
+    assert "0 deadline(s) moved" in out.getvalue()
+    assert _reload(window).due_date == datetime.date(2027, 3, 22)

@@ -11,7 +11,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from cqcportal.accounts.models import Delegation, ProviderRole, StaffRole, User
+from assessments.models import InformationRequest
+from assessments.services import information_request_send, information_request_submit
+from cqcportal.accounts.models import Delegation, ProviderRole, StaffRole, Team, User
+from cqcportal.deadlines.rules import working_days_before
 from cqcportal.accounts.services import delegation_create, provider_user_create, staff_user_create
 from cqcportal.register.importer import register_import, summary_lines
 from cqcportal.register.models import KeyQuestion, Location, Provider, PublishedRating, Region, ServiceType
@@ -138,6 +141,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._extra_register()
             people = self._people()
+            self._cases()
         self._print_logins(people)
 
     def _extra_register(self):
@@ -240,6 +244,50 @@ class Command(BaseCommand):
                 today=today,
             )
         return people
+
+    def _cases(self):
+        """Information requests in every state, so the clock has work: reminders, a close, a staff target."""
+        inspector = User.objects.get(email="inspector@regulator.example")
+        ops = User.objects.get(email="opsmanager@regulator.example")
+        team, _ = Team.objects.get_or_create(name="Adult social care, North West 2", defaults={"region": "North West"})
+        if team.operations_manager_id is None:
+            team.operations_manager = ops
+            team.save()
+        if inspector.team_id is None:
+            inspector.team = team
+            inspector.save(update_fields=["team"])
+        today = timezone.localdate()
+        heathbank = User.objects.get(email="manager@provider.example").membership.locations.first()
+        thames = Location.objects.get(cqc_id="DEMO-L-LDN1")
+        thames_care = Location.objects.get(cqc_id="DEMO-L-LDN2")
+        nhs = Location.objects.get(cqc_id="DEMO-L-NHS1")
+        plans = [
+            # (location, working days ago sent, answered?)
+            (heathbank, 3, False),  # open, due in 12 working days
+            (thames, 11, False),  # the 5-day reminder is due: the sweep sends it on start
+            (thames_care, 20, False),  # past its deadline: the sweep closes it with "no response"
+            (nhs, 6, True),  # answered: the inspector's 10-day review target is running
+        ]
+        for location, days_ago, answered in plans:
+            if location is None or InformationRequest.objects.filter(location=location).exists():
+                continue
+            sent = working_days_before(today, days_ago)
+            info = information_request_send(
+                by=inspector,
+                location=location,
+                questions="Please send your current staffing rota, your last three months' incident log and "
+                "your safeguarding policy.",
+                today=sent,
+                now=timezone.make_aware(datetime.datetime.combine(sent, datetime.time(10))),
+            )
+            if answered:
+                answerer = User.objects.filter(membership__provider=location.provider).first()
+                information_request_submit(
+                    by=answerer,
+                    request=info,
+                    response="Attached: rota for March, incident log, safeguarding policy (v4).",
+                    today=today,
+                )
 
     def _print_logins(self, people):
         self.stdout.write("")

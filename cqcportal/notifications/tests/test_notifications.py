@@ -1,0 +1,64 @@
+import pytest
+from django.core import mail
+from django.db import transaction
+
+from cqcportal.notifications.models import Notification
+from cqcportal.notifications.services import (
+    NotificationCannotBeSent,
+    notification_queue,
+    notification_send,
+    text_to_html,
+)
+
+
+@pytest.mark.django_db
+def test_notification_email_has_plain_text_and_html_with_absolute_link(inspector, settings):
+    settings.PORTAL_BASE_URL = "https://portal.example.org"
+    with transaction.atomic():
+        n = notification_queue(
+            recipient=inspector, subject="Hello", body="Line one.\n\nSee <this>.", link_url="/inbox/", dedupe_key="k1"
+        )
+    assert notification_send(notification_id=n.pk) is True
+    message = mail.outbox[0]
+    assert "https://portal.example.org/inbox/" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert "&lt;this&gt;" in html
+    assert '<a href="https://portal.example.org/inbox/"' in html
+    # Sending again does nothing: the row says it went.
+    assert notification_send(notification_id=n.pk) is False
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_notification_send_failure_is_recorded_for_admin_staff_and_retried_later(inspector, settings):
+    settings.EMAIL_BACKEND = "cqcportal.notifications.tests.test_notifications.FailingBackend"
+    with transaction.atomic():
+        n = notification_queue(recipient=inspector, subject="S", body="B", dedupe_key="k2")
+    with pytest.raises(NotificationCannotBeSent):
+        notification_send(notification_id=n.pk)
+    n = Notification.objects.get(pk=n.pk)
+    assert (n.sent_at, n.attempts) == (None, 1)
+    assert "SMTP is down" in n.last_error
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notification_send(notification_id=n.pk) is True
+    n = Notification.objects.get(pk=n.pk)
+    assert (n.attempts, n.last_error) == (2, "")
+
+
+@pytest.mark.django_db
+def test_notification_queue_needs_an_address():
+    with pytest.raises(ValueError, match="recipient or an e-mail address"):
+        notification_queue(subject="S", body="B", dedupe_key="k3")
+
+
+def test_text_to_html_escapes_and_keeps_paragraphs():
+    assert text_to_html("a & b\nc\n\nd") == "<p>a &amp; b<br>c</p><p>d</p>"
+
+
+class FailingBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("SMTP is down")

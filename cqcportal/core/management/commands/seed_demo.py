@@ -14,8 +14,8 @@ from django.utils import timezone
 from assessments.models import InformationRequest
 from assessments.services import information_request_send, information_request_submit
 from cqcportal.accounts.models import Delegation, ProviderRole, StaffRole, Team, User
-from cqcportal.deadlines.rules import working_days_before
 from cqcportal.accounts.services import delegation_create, provider_user_create, staff_user_create
+from cqcportal.deadlines.rules import working_days_before
 from cqcportal.register.importer import register_import, summary_lines
 from cqcportal.register.models import KeyQuestion, Location, Provider, PublishedRating, Region, ServiceType
 

@@ -202,12 +202,19 @@ CELERY_RESULT_BACKEND = (
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery" / "queue"
     # The filesystem transport does not create its folders; web, worker and beat all need them.
-    for _folder in (_queue_dir, VAR_DIR / "celery" / "processed", VAR_DIR / "celery" / "results"):
+    for _folder in (
+        _queue_dir,
+        VAR_DIR / "celery" / "processed",
+        VAR_DIR / "celery" / "results",
+        VAR_DIR / "celery" / "control",
+    ):
         _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        # Broadcast (worker control) messages; kombu's default is a "control" folder in the working directory.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
 CELERY_TIMEZONE = TIME_ZONE

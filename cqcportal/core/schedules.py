@@ -33,7 +33,7 @@ SCHEDULES: dict[str, Schedule] = {
     "Send the weekly e-mail alerts": Schedule(
         task="alerts.send_weekly_digests",
         crontab={"minute": "0", "hour": "7", "day_of_week": "1"},
-        description="Mondays at 07:00: e-mails each confirmed subscriber last week's inspections and published reports.",
+        description="Mondays at 07:00: e-mails each confirmed subscriber the past week's inspections and reports.",
     ),
 }
 

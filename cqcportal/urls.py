@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("cqcportal.register.urls")),
     path("alerts/", include("cqcportal.alerts.urls")),
     path("assessments/", include("assessments.urls")),
+    path("deadlines/", include("cqcportal.deadlines.urls")),
     path("", include("cqcportal.notifications.urls")),
     path("back-office/", admin.site.urls),
 ]

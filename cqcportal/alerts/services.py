@@ -51,9 +51,7 @@ class DigestCannotSend(ValueError):
 
 
 def _absolute(path: str) -> str:
-    # Settings are not this app's to change; the default suits development.
-    base = getattr(settings, "PORTAL_BASE_URL", "http://127.0.0.1:8000")
-    return base.rstrip("/") + path
+    return settings.PORTAL_BASE_URL + path
 
 
 def _subscription_links(subscription: Subscription) -> dict[str, str]:

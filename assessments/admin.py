@@ -1,8 +1,16 @@
 from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils import timezone
 
-from assessments.models import InformationRequest, InformationRequestState
+from assessments.models import (
+    Assessment,
+    EvidenceCategory,
+    InformationRequest,
+    InformationRequestState,
+    QualityStatement,
+    StatementScore,
+)
 from assessments.services import InformationRequestCannotReview, information_request_review
 
 
@@ -53,3 +61,60 @@ class InformationRequestAdmin(admin.ModelAdmin):
             "review_url": reverse("admin:assessments_informationrequest_review", args=[object_id]),
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(QualityStatement)
+class QualityStatementAdmin(admin.ModelAdmin):
+    """Admin staff edit the framework; a statement is retired, never deleted, so past scores keep their meaning."""
+
+    list_display = ["name", "key_question", "api_id", "order", "retired_at"]
+    list_filter = ["key_question", "retired_at"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["slug", "retired_at"]
+    filter_horizontal = ["priority_for"]
+    actions = ["retire"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Retire the selected statements")
+    def retire(self, request, queryset):
+        queryset.filter(retired_at__isnull=True).update(retired_at=timezone.now())
+
+
+@admin.register(EvidenceCategory)
+class EvidenceCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "order"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ScoreInline(admin.TabularInline):
+    model = StatementScore
+    extra = 0
+    can_delete = False
+    readonly_fields = ["statement", "score", "scored_by", "scored_at", "version"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    """Read-mostly: scores are given in the workspace, where the rules and the version check apply."""
+
+    list_display = ["location", "kind", "state", "lead", "onsite_start_date", "completed_at"]
+    list_filter = ["state", "kind"]
+    search_fields = ["location__name"]
+    list_select_related = ["location", "lead"]
+    readonly_fields = [f.name for f in Assessment._meta.fields if f.name != "id"]
+    exclude = ["statements"]
+    inlines = [ScoreInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

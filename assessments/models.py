@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django_fsm import FSMField, transition
+from simple_history.models import HistoricalRecords
 
 
 class InformationRequestState(models.TextChoices):
@@ -79,3 +80,214 @@ class InformationRequest(models.Model):
     @transition(field=state, source=InformationRequestState.REQUESTED, target=InformationRequestState.WITHDRAWN)
     def withdraw(self):
         pass
+
+
+# --- The assessment framework, as data ------------------------------------------------------------------
+
+
+class KeyQuestionSlug(models.TextChoices):
+    SAFE = "safe", "Safe"
+    EFFECTIVE = "effective", "Effective"
+    CARING = "caring", "Caring"
+    RESPONSIVE = "responsive", "Responsive"
+    WELL_LED = "well_led", "Well-led"
+
+
+class EvidenceCategory(models.Model):
+    """One of the six evidence categories (people's experience, observation, processes, ...)."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    order = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name_plural = "evidence categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QualityStatement(models.Model):
+    """One of the 34 quality statements; admin staff edit it or retire it, never delete it."""
+
+    key_question = models.CharField(max_length=20, choices=KeyQuestionSlug.choices)
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    api_id = models.CharField("CQC API id", max_length=10, blank=True)
+    we_statement = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField()
+    retired_at = models.DateTimeField(null=True, blank=True)
+    # Statements an assessment of these service types looks at first; the assessment's scope is editable.
+    priority_for = models.ManyToManyField("register.ServiceType", blank=True, related_name="priority_statements")
+
+    class Meta:
+        ordering = ["order"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- Assessments --------------------------------------------------------------------------------------------
+
+
+class AssessmentState(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Assessment(models.Model):
+    """A planned or responsive assessment of one location against the quality statements in scope."""
+
+    class Kind(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        RESPONSIVE = "responsive", "Responsive"
+
+    location = models.ForeignKey("register.Location", on_delete=models.PROTECT, related_name="assessments")
+    provider = models.ForeignKey("register.Provider", on_delete=models.PROTECT, related_name="assessments")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    state = FSMField(default=AssessmentState.PLANNED, choices=AssessmentState.choices, protected=True)
+    lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments_led")
+    announced = models.BooleanField(default=True, help_text="Announced assessments normally give two weeks' notice.")
+    notice_given_date = models.DateField(null=True, blank=True)
+    onsite_start_date = models.DateField(null=True, blank=True)
+    onsite_end_date = models.DateField(null=True, blank=True)
+    offsite_start_date = models.DateField(null=True, blank=True)
+    offsite_end_date = models.DateField(null=True, blank=True)
+    statements = models.ManyToManyField(QualityStatement, related_name="assessments", help_text="In scope.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["lead", "state"]), models.Index(fields=["location", "state"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(onsite_end_date__isnull=True)
+                | models.Q(onsite_start_date__isnull=True)
+                | models.Q(onsite_end_date__gte=models.F("onsite_start_date")),
+                name="assessment_onsite_dates_in_order",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="completed") | models.Q(completed_at__isnull=False),
+                name="assessment_completed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} assessment of {self.location.name}"
+
+    @transition(field=state, source=AssessmentState.PLANNED, target=AssessmentState.IN_PROGRESS)
+    def start(self, *, at):
+        self.started_at = at
+
+    @transition(field=state, source=AssessmentState.IN_PROGRESS, target=AssessmentState.COMPLETED)
+    def complete(self, *, at):
+        self.completed_at = at
+
+    @transition(
+        field=state, source=[AssessmentState.PLANNED, AssessmentState.IN_PROGRESS], target=AssessmentState.CANCELLED
+    )
+    def cancel(self):
+        pass
+
+
+class AssessmentTeamMember(models.Model):
+    class Role(models.TextChoices):
+        ASSESSOR = "assessor", "Assessor"
+        INSPECTOR = "inspector", "Inspector"
+        SPECIALIST_ADVISER = "specialist_adviser", "Specialist adviser"
+        EXPERT_BY_EXPERIENCE = "expert_by_experience", "Expert by experience"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="team")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(max_length=200, help_text="For people without an account, e.g. experts by experience.")
+    role = models.CharField(max_length=30, choices=Role.choices)
+
+    class Meta:
+        ordering = ["role", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_role_display()})"
+
+
+class StatementScore(models.Model):
+    """The score (1-4) of one quality statement in one assessment, with its findings; edited with a version check."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="scores")
+    statement = models.ForeignKey(QualityStatement, on_delete=models.PROTECT, related_name="scores")
+    score = models.PositiveSmallIntegerField()
+    summary = models.TextField("summary of findings", blank=True)
+    judgement = models.TextField("judgement statement", blank=True)
+    scored_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    scored_at = models.DateTimeField()
+    # Optimistic locking: an edit names the version it started from; a stale one is refused, nothing is lost.
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["statement__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "statement"], name="score_once_per_statement"),
+            models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=4), name="score_1_to_4"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement}: {self.score}"
+
+
+def evidence_upload_to(instance, filename: str) -> str:
+    return f"evidence/{instance.assessment_id}/{filename}"
+
+
+class EvidenceItem(models.Model):
+    """A piece of evidence under one evidence category of one quality statement."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="evidence")
+    statement = models.ForeignKey(QualityStatement, on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(EvidenceCategory, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField()
+    source = models.CharField(max_length=300, blank=True)
+    document = models.FileField(upload_to=evidence_upload_to, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["added_at"]
+        indexes = [models.Index(fields=["assessment", "statement"])]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.note[:50]}"
+
+
+class LocationRating(models.Model):
+    """A location's current rating for one key question or overall, as calculated, with its working."""
+
+    class Status(models.TextChoices):
+        RATED = "rated", "Rated"
+        INSPECTED_NOT_RATED = "inspected_not_rated", "Inspected but not rated"
+        SUSPENDED = "suspended", "Rating suspended"
+
+    location = models.ForeignKey("register.Location", on_delete=models.CASCADE, related_name="calculated_ratings")
+    key_question = models.CharField(max_length=20)  # a KeyQuestionSlug, or "overall"
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.RATED)
+    percent = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    published_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    calculated_rating = models.CharField(max_length=30, blank=True)
+    rating = models.CharField(max_length=30, blank=True)
+    explanation = models.TextField()
+    enforcement_limit = models.CharField(max_length=30, blank=True)
+    calculated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["location", "key_question"]
+        constraints = [models.UniqueConstraint(fields=["location", "key_question"], name="one_rating_per_kq")]
+
+    def __str__(self) -> str:
+        return f"{self.location_id} {self.key_question}: {self.rating}"

@@ -9,7 +9,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from assessments.models import InformationRequest, InformationRequestState
+from assessments.models import (
+    Assessment,
+    AssessmentState,
+    AssessmentTeamMember,
+    InformationRequest,
+    InformationRequestState,
+    LocationRating,
+    QualityStatement,
+    StatementScore,
+)
 from cqcportal.accounts import rules as perms
 from cqcportal.audit.services import audit_event_record
 from cqcportal.deadlines import selectors as deadline_selectors
@@ -187,3 +196,251 @@ def information_request_close_no_response(*, deadline, now: datetime.datetime) -
         to_state=request.state,
         reason=f"No response by the end of {deadline.due_date:%-d %B %Y}.",
     )
+
+
+# --- Assessments and scores -------------------------------------------------------------------------------
+
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+EVIDENCE_TYPES = {".pdf", ".docx", ".xlsx", ".odt", ".txt", ".jpg", ".jpeg", ".png"}
+
+
+class AssessmentCannotChange(Exception):
+    """The assessment is not in a state, or the user not in a role, that allows this; the message says which."""
+
+
+class StatementScoreCannotSave(Exception):
+    """The score cannot be saved; ``current`` holds the score someone else saved first, when that is why."""
+
+    def __init__(self, message: str, *, current: StatementScore | None = None):
+        super().__init__(message)
+        self.current = current
+
+
+def assessment_create(
+    *,
+    by,
+    location,
+    kind: str,
+    announced: bool,
+    onsite_start_date: datetime.date | None = None,
+    onsite_end_date: datetime.date | None = None,
+    statements=None,
+) -> Assessment:
+    """Plan an assessment of ``location``, in scope by default the priority statements for its service types.
+
+    :raises AssessmentCannotChange: when ``by`` is not regulator staff or the dates are out of order.
+    """
+    if not perms.is_regulator_staff(by):
+        raise AssessmentCannotChange("Only the regulator's staff can plan an assessment.")
+    if onsite_start_date and onsite_end_date and onsite_end_date < onsite_start_date:
+        raise AssessmentCannotChange("The on-site visit must end on or after the day it starts.")
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            location=location,
+            provider=location.provider,
+            kind=kind,
+            lead=by,
+            announced=announced,
+            onsite_start_date=onsite_start_date,
+            onsite_end_date=onsite_end_date,
+        )
+        if statements is None:
+            statements = QualityStatement.objects.filter(
+                retired_at__isnull=True, priority_for__in=location.service_types.all()
+            ).distinct()
+        assessment.statements.set(statements)
+        AssessmentTeamMember.objects.create(
+            assessment=assessment, user=by, name=by.full_name, role=AssessmentTeamMember.Role.INSPECTOR
+        )
+        audit_event_record(by=by, subject=assessment, action="assessment.plan", to_state=assessment.state)
+    return assessment
+
+
+def assessment_start(*, by, assessment: Assessment, now: datetime.datetime | None = None) -> Assessment:
+    """Begin the assessment (on-site or off-site activity has started).
+
+    :raises AssessmentCannotChange: when it is not planned.
+    """
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        if not can_proceed(locked.start):
+            raise AssessmentCannotChange(f"This assessment is {locked.get_state_display().lower()}.")
+        locked.start(at=now or timezone.now())
+        locked.save()
+        audit_event_record(
+            by=by, subject=locked, action="assessment.start", from_state="planned", to_state=locked.state
+        )
+    return locked
+
+
+def statement_score_set(
+    *,
+    by,
+    assessment: Assessment,
+    statement: QualityStatement,
+    score: int,
+    summary: str,
+    judgement: str,
+    expected_version: int | None,
+    now: datetime.datetime | None = None,
+) -> StatementScore:
+    """Save a statement's score (1-4) with its findings; refuses an edit based on a version someone else replaced.
+
+    :raises StatementScoreCannotSave: when the score is not 1-4, the assessment is not in progress, the
+        statement is not in scope, or another person saved a newer version first.
+    """
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 4:
+        raise StatementScoreCannotSave("Choose a score from 1 to 4.")
+    if not perms.is_regulator_staff(by):
+        raise StatementScoreCannotSave("Only the regulator's staff can score.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        if locked.state != AssessmentState.IN_PROGRESS:
+            raise StatementScoreCannotSave(
+                "Scores can be changed only while the assessment is in progress; "
+                f"it is {locked.get_state_display().lower()}."
+            )
+        if not locked.statements.filter(pk=statement.pk).exists():
+            raise StatementScoreCannotSave("This statement is not in the assessment's scope.")
+        current = StatementScore.objects.select_for_update().filter(assessment=locked, statement=statement).first()
+        if current is None:
+            if expected_version not in (None, 0):
+                raise StatementScoreCannotSave("This score was removed by someone else.")
+            row = StatementScore.objects.create(
+                assessment=locked,
+                statement=statement,
+                score=score,
+                summary=summary,
+                judgement=judgement,
+                scored_by=by,
+                scored_at=now,
+                version=1,
+            )
+            before = ""
+        else:
+            if expected_version != current.version:
+                raise StatementScoreCannotSave(
+                    f"{current.scored_by.full_name} saved a score for this statement at {current.scored_at:%H:%M} "
+                    "while you were editing. Their score is shown below; yours has not been saved, and what you "
+                    "typed is kept so you can check and save again.",
+                    current=current,
+                )
+            before = str(current.score)
+            current.score, current.summary, current.judgement = score, summary, judgement
+            current.scored_by, current.scored_at, current.version = by, now, current.version + 1
+            current.save()
+            row = current
+        audit_event_record(
+            by=by,
+            subject=locked,
+            action="assessment.score",
+            from_state=before,
+            to_state=str(score),
+            data={"statement": statement.slug},
+        )
+    return row
+
+
+def evidence_add(*, by, assessment: Assessment, statement, category, note: str, source: str = "", document=None):
+    """Attach a piece of evidence to a statement's evidence category.
+
+    :raises AssessmentCannotChange: when the assessment is closed, or the file is too big or of a type we do not take.
+    """
+    from pathlib import Path
+
+    from assessments.models import EvidenceItem
+
+    if not perms.is_regulator_staff(by):
+        raise AssessmentCannotChange("Only the regulator's staff can add evidence.")
+    if not note.strip():
+        raise AssessmentCannotChange("Describe the evidence.")
+    if document is not None:
+        if Path(document.name).suffix.lower() not in EVIDENCE_TYPES:
+            raise AssessmentCannotChange(
+                "The file must be a PDF, Word, Excel, OpenDocument text, plain text, JPEG or PNG file."
+            )
+        if document.size > EVIDENCE_MAX_BYTES:
+            raise AssessmentCannotChange("The file must be smaller than 10 MB.")
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        if locked.state not in (AssessmentState.PLANNED, AssessmentState.IN_PROGRESS):
+            raise AssessmentCannotChange(f"This assessment is {locked.get_state_display().lower()}.")
+        item = EvidenceItem.objects.create(
+            assessment=locked,
+            statement=statement,
+            category=category,
+            note=note.strip(),
+            source=source,
+            document=document or "",
+            added_by=by,
+            added_at=timezone.now(),
+        )
+        audit_event_record(by=by, subject=locked, action="assessment.evidence_add", data={"statement": statement.slug})
+    return item
+
+
+def assessment_complete(*, by, assessment: Assessment, now: datetime.datetime | None = None) -> Assessment:
+    """Finish the assessment: its scores become the location's current scores and its ratings are recalculated.
+
+    :raises AssessmentCannotChange: when it is not in progress or a statement in scope has no score.
+    """
+    from assessments.working import location_working
+    from cqcportal.alerts.services import public_event_record
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().select_related("location").get(pk=assessment.pk)
+        if not can_proceed(locked.complete):
+            raise AssessmentCannotChange(f"This assessment is {locked.get_state_display().lower()}.")
+        missing = locked.statements.exclude(pk__in=locked.scores.values("statement_id")).count()
+        if missing:
+            raise AssessmentCannotChange(f"{missing} statement(s) in scope have no score yet.")
+        locked.complete(at=now)
+        locked.save()
+        audit_event_record(
+            by=by, subject=locked, action="assessment.complete", from_state="in_progress", to_state=locked.state
+        )
+        location_ratings_save(location=locked.location, working=location_working(locked.location), now=now)
+        public_event_record(
+            location=locked.location,
+            kind="location_inspected",
+            occurred_at=now,
+            title=f"{locked.location.name} was assessed",
+            url=reverse("register:location", args=[locked.location.cqc_id]),
+            dedupe_key=f"assessment:{locked.pk}:completed",
+        )
+    return locked
+
+
+def location_ratings_save(*, location, working, now: datetime.datetime) -> None:
+    """Store the calculated ratings of a location (key questions and overall) with their working."""
+    from decimal import Decimal
+
+    rows = []
+    for kq in working.key_questions:
+        rows.append(
+            LocationRating(
+                location=location,
+                key_question=kq.key_question,
+                percent=Decimal(str(kq.result.percent)).quantize(Decimal("0.0001")) if kq.result else None,
+                published_score=kq.result.published_score if kq.result else None,
+                calculated_rating=kq.result.rating.slug if kq.result else "",
+                rating=kq.rating.slug if kq.rating else "",
+                explanation=kq.explanation,
+                enforcement_limit=kq.enforcement_limit,
+                calculated_at=now,
+            )
+        )
+    rows.append(
+        LocationRating(
+            location=location,
+            key_question="overall",
+            calculated_rating=working.overall.slug if working.overall else "",
+            rating=working.overall.slug if working.overall else "",
+            explanation=working.overall_explanation,
+            calculated_at=now,
+        )
+    )
+    LocationRating.objects.filter(location=location).delete()
+    LocationRating.objects.bulk_create(rows)

@@ -1,10 +1,15 @@
 from django.urls import path
 
-from assessments import views
+from assessments import assessment_views, views
 
 app_name = "assessments"
 
 urlpatterns = [
+    path("", assessment_views.caseload, name="caseload"),
+    path("locations/<int:location_pk>/new/", assessment_views.assessment_new, name="assessment-new"),
+    path("<int:pk>/", assessment_views.workspace, name="workspace"),
+    path("<int:pk>/<str:action>/", assessment_views.assessment_transition, name="assessment-transition"),
+    path("<int:pk>/statements/<slug:slug>/", assessment_views.statement, name="statement"),
     path(
         "locations/<int:location_pk>/information-requests/new/",
         views.information_request_new,
@@ -17,4 +22,8 @@ urlpatterns = [
         views.information_request_clock,
         name="information-request-clock",
     ),
+]
+
+public_urlpatterns = [
+    path("location/<str:cqc_id>/how-this-rating-was-reached/", assessment_views.how_rated, name="how-rated"),
 ]

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from assessments.urls import public_urlpatterns as public_assessment_urls
+
 admin.site.site_header = "Regulation portal: back office"
 admin.site.site_title = "Back office"
 admin.site.index_title = "Back office"
@@ -11,6 +13,7 @@ urlpatterns = [
     path("", include("cqcportal.register.urls")),
     path("alerts/", include("cqcportal.alerts.urls")),
     path("assessments/", include("assessments.urls")),
+    path("", include((public_assessment_urls, "public"))),
     path("deadlines/", include("cqcportal.deadlines.urls")),
     path("", include("cqcportal.notifications.urls")),
     path("back-office/", admin.site.urls),

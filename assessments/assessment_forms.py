@@ -1,0 +1,81 @@
+from django import forms
+
+from assessments.models import Assessment, EvidenceCategory
+
+
+class AssessmentForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Type of assessment",
+        choices=Assessment.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose planned or responsive"},
+    )
+    announced = forms.TypedChoiceField(
+        label="Will it be announced?",
+        choices=[("yes", "Announced (normally two weeks' notice)"), ("no", "Unannounced")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose announced or unannounced"},
+    )
+    onsite_start_date = forms.DateField(
+        label="On-site visit starts (optional)",
+        required=False,
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        help_text="For example, 27/3/2027",
+        error_messages={"invalid": "Enter the date like 27/3/2027"},
+    )
+    onsite_end_date = forms.DateField(
+        label="On-site visit ends (optional)",
+        required=False,
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        error_messages={"invalid": "Enter the date like 27/3/2027"},
+    )
+
+
+class ScoreForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label="Score",
+        choices=[
+            ("4", "4 – Evidence shows an exceptional standard"),
+            ("3", "3 – Evidence shows a good standard"),
+            ("2", "2 – Evidence shows some shortfalls"),
+            ("1", "1 – Evidence shows significant shortfalls"),
+        ],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a score from 1 to 4", "invalid_choice": "Choose a score from 1 to 4"},
+    )
+    summary = forms.CharField(
+        label="Summary of findings",
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"max_length": "The summary must be 10,000 characters or fewer (it has %(show_value)d)"},
+    )
+    judgement = forms.CharField(
+        label="Judgement statement",
+        required=False,
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "The judgement must be 5,000 characters or fewer (it has %(show_value)d)"},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+
+class EvidenceForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label="Evidence category",
+        queryset=EvidenceCategory.objects.all(),
+        empty_label="Choose a category",
+        error_messages={"required": "Choose the evidence category"},
+    )
+    note = forms.CharField(
+        label="What the evidence shows",
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Describe the evidence"},
+    )
+    source = forms.CharField(label="Source (optional)", max_length=300, required=False)
+    document = forms.FileField(
+        label="Document (optional)", required=False, help_text="PDF, Word, Excel, text, JPEG or PNG; up to 10 MB."
+    )

@@ -1,0 +1,171 @@
+"""Pages for assessments: the caseload, planning, the workspace where statements are scored, and the public working."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from assessments import services
+from assessments.assessment_forms import AssessmentForm, EvidenceForm, ScoreForm
+from assessments.models import Assessment, AssessmentState, EvidenceItem, QualityStatement, StatementScore
+from assessments.working import location_working
+from cqcportal.accounts import rules as perms
+from cqcportal.register.models import Location
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not perms.is_regulator_staff(request.user):
+        raise Http404
+
+
+@login_required
+def caseload(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    state = request.GET.get("state", "")
+    assessments = (
+        Assessment.objects.filter(Q(lead=request.user) | Q(team__user=request.user))
+        .select_related("location", "provider")
+        .annotate(in_scope=Count("statements", distinct=True), scored=Count("scores", distinct=True))
+        .distinct()
+        .order_by("state", "onsite_start_date", "-created_at")
+    )
+    if state in AssessmentState.values:
+        assessments = assessments.filter(state=state)
+    return render(
+        request,
+        "assessments/caseload.html",
+        {"assessments": assessments[:200], "states": AssessmentState.choices, "state": state},
+    )
+
+
+@login_required
+def assessment_new(request: HttpRequest, location_pk: int) -> HttpResponse:
+    _staff_only(request)
+    location = get_object_or_404(Location.objects.select_related("provider"), pk=location_pk)
+    form = AssessmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = services.assessment_create(by=request.user, location=location, **form.cleaned_data)
+        except services.AssessmentCannotChange as exc:
+            form.add_error("onsite_end_date", str(exc))
+        else:
+            messages.success(request, "Assessment planned.")
+            return redirect("assessments:workspace", pk=assessment.pk)
+    return render(request, "assessments/assessment_new.html", {"location": location, "form": form})
+
+
+def _assessment(request: HttpRequest, pk: int) -> Assessment:
+    _staff_only(request)
+    return get_object_or_404(Assessment.objects.select_related("location__provider", "lead"), pk=pk)
+
+
+@login_required
+def workspace(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(request, pk)
+    in_scope = set(assessment.statements.values_list("pk", flat=True))
+    scores = {s.statement_id: s for s in StatementScore.objects.filter(assessment=assessment)}
+    working = location_working(assessment.location, preview=assessment)
+    return render(
+        request,
+        "assessments/workspace.html",
+        {"assessment": assessment, "working": working, "in_scope": in_scope, "scores": scores},
+    )
+
+
+@login_required
+@require_POST
+def assessment_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    assessment = _assessment(request, pk)
+    try:
+        if action == "start":
+            services.assessment_start(by=request.user, assessment=assessment)
+            messages.success(request, "The assessment has started: you can score statements now.")
+        elif action == "complete":
+            services.assessment_complete(by=request.user, assessment=assessment)
+            messages.success(request, "Assessment completed. The location's ratings have been recalculated.")
+        else:
+            raise Http404
+    except services.AssessmentCannotChange as exc:
+        messages.error(request, str(exc))
+    return redirect("assessments:workspace", pk=assessment.pk)
+
+
+@login_required
+def statement(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    assessment = _assessment(request, pk)
+    quality_statement = get_object_or_404(QualityStatement, slug=slug)
+    current = (
+        StatementScore.objects.filter(assessment=assessment, statement=quality_statement)
+        .select_related("scored_by")
+        .first()
+    )
+    initial = {"version": current.version if current else 0}
+    if current:
+        initial |= {"score": str(current.score), "summary": current.summary, "judgement": current.judgement}
+    score_form = ScoreForm(request.POST if "save_score" in request.POST else None, initial=initial)
+    evidence_form = EvidenceForm(
+        request.POST if "add_evidence" in request.POST else None,
+        request.FILES if "add_evidence" in request.POST else None,
+    )
+    conflict = None
+    if "save_score" in request.POST and score_form.is_valid():
+        data = score_form.cleaned_data
+        try:
+            services.statement_score_set(
+                by=request.user,
+                assessment=assessment,
+                statement=quality_statement,
+                score=data["score"],
+                summary=data["summary"],
+                judgement=data["judgement"],
+                expected_version=data["version"],
+            )
+        except services.StatementScoreCannotSave as exc:
+            score_form.add_error("score", str(exc))
+            conflict = exc.current
+        else:
+            messages.success(request, f"Score saved for “{quality_statement.name}”.")
+            return redirect("assessments:workspace", pk=assessment.pk)
+    if "add_evidence" in request.POST and evidence_form.is_valid():
+        data = evidence_form.cleaned_data
+        try:
+            services.evidence_add(
+                by=request.user,
+                assessment=assessment,
+                statement=quality_statement,
+                category=data["category"],
+                note=data["note"],
+                source=data["source"],
+                document=data["document"],
+            )
+        except services.AssessmentCannotChange as exc:
+            evidence_form.add_error("document" if data["document"] else "note", str(exc))
+        else:
+            messages.success(request, "Evidence added.")
+            return redirect("assessments:statement", pk=assessment.pk, slug=slug)
+    evidence = EvidenceItem.objects.filter(assessment=assessment, statement=quality_statement).select_related(
+        "category", "added_by"
+    )
+    return render(
+        request,
+        "assessments/statement.html",
+        {
+            "assessment": assessment,
+            "statement": quality_statement,
+            "current": current,
+            "conflict": conflict,
+            "score_form": score_form,
+            "evidence_form": evidence_form,
+            "evidence": evidence,
+            "form": score_form if score_form.errors else evidence_form,
+        },
+    )
+
+
+def how_rated(request: HttpRequest, cqc_id: str) -> HttpResponse:
+    """Public: how the location's rating was reached, statement by statement."""
+    location = get_object_or_404(Location.objects.select_related("provider"), cqc_id=cqc_id)
+    working = location_working(location)
+    return render(request, "assessments/how_rated.html", {"location": location, "working": working})

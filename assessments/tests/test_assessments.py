@@ -1,0 +1,336 @@
+"""Assessments: plan, score with the version check, complete, and the working shown in the portal and in public."""
+
+import datetime
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from assessments.models import Assessment, AssessmentState, LocationRating, QualityStatement, StatementScore
+from assessments.services import (
+    AssessmentCannotChange,
+    StatementScoreCannotSave,
+    assessment_complete,
+    assessment_create,
+    assessment_start,
+    statement_score_set,
+)
+from assessments.working import location_working
+from cqcportal.alerts.models import PublicEvent
+from cqcportal.register.models import KeyQuestion, PublishedRating
+from cqcportal.tests.factories import LocationFactory, StaffFactory
+
+SAFE_EXAMPLE = [2, 3, 3, 2, 3, 3, 2, 3]  # the guidance's worked example: 21 of 32, 65.625%, good
+
+
+@pytest.fixture
+def statements(db):
+    return list(QualityStatement.objects.order_by("order"))
+
+
+@pytest.fixture
+def started(inspector, location, statements):
+    with transaction.atomic():
+        assessment = assessment_create(
+            by=inspector, location=location, kind="planned", announced=True, statements=statements
+        )
+        return assessment_start(by=inspector, assessment=assessment)
+
+
+def _score_all(assessment, by, scores_by_kq):
+    for statement in QualityStatement.objects.order_by("order"):
+        scores = scores_by_kq[statement.key_question]
+        index = list(
+            QualityStatement.objects.filter(key_question=statement.key_question)
+            .order_by("order")
+            .values_list("pk", flat=True)
+        ).index(statement.pk)
+        score = scores[index % len(scores)]
+        if score is None:
+            continue
+        with transaction.atomic():
+            statement_score_set(
+                by=by,
+                assessment=assessment,
+                statement=statement,
+                score=score,
+                summary="",
+                judgement="",
+                expected_version=0,
+            )
+
+
+@pytest.mark.django_db
+def test_framework_is_loaded_with_34_statements_and_6_categories(statements):
+    from assessments.models import EvidenceCategory
+
+    counts = {
+        kq: sum(1 for s in statements if s.key_question == kq)
+        for kq in ["safe", "effective", "caring", "responsive", "well_led"]
+    }
+    assert counts == {"safe": 8, "effective": 6, "caring": 5, "responsive": 7, "well_led": 8}
+    assert EvidenceCategory.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_assessment_default_scope_is_the_priority_statements(inspector, location):
+    with transaction.atomic():
+        assessment = assessment_create(by=inspector, location=location, kind="responsive", announced=False)
+    assert assessment.statements.count() == 12
+
+
+@pytest.mark.django_db
+def test_assessment_scores_give_the_worked_example_and_overall_rating(started, inspector):
+    _score_all(
+        started, inspector, {"safe": SAFE_EXAMPLE, "effective": [3], "caring": [4], "responsive": [3], "well_led": [3]}
+    )
+    working = location_working(started.location, preview=started)
+    safe = working.key_questions[0]
+    assert (safe.result.percent, safe.result.published_score, safe.rating.slug) == (65.625, 66, "good")
+    assert [line.source for line in safe.lines] == ["updated"] * 8
+    caring = working.key_questions[2]
+    assert caring.rating.slug == "outstanding"
+    assert working.overall.slug == "good"
+
+
+@pytest.mark.django_db
+def test_assessment_complete_saves_ratings_and_records_public_event(started, inspector):
+    _score_all(
+        started, inspector, {"safe": [1, 4], "effective": [3], "caring": [3], "responsive": [3], "well_led": [2, 3]}
+    )
+    with transaction.atomic():
+        assessment_complete(by=inspector, assessment=started)
+    saved = {r.key_question: r for r in LocationRating.objects.filter(location=started.location)}
+    assert saved["safe"].rating == "requires_improvement"  # a 1 limits it, though 63% is in the good band
+    assert saved["safe"].calculated_rating == "requires_improvement"
+    assert "limits the rating to requires improvement" in saved["safe"].explanation
+    assert saved["well_led"].rating == "good"
+    assert saved["overall"].rating == "good"
+    assert PublicEvent.objects.filter(location=started.location, kind="location_inspected").count() == 1
+
+
+@pytest.mark.django_db
+def test_assessment_complete_refused_while_statements_are_unscored(started, inspector):
+    with pytest.raises(AssessmentCannotChange, match="34 statement"), transaction.atomic():
+        assessment_complete(by=inspector, assessment=started)
+    assert Assessment.objects.get(pk=started.pk).state == AssessmentState.IN_PROGRESS
+
+
+@pytest.mark.django_db
+def test_scores_carry_forward_with_their_dates(inspector, location, statements):
+    safe = [s for s in statements if s.key_question == "safe"]
+    with transaction.atomic():
+        first = assessment_start(
+            by=inspector,
+            assessment=assessment_create(
+                by=inspector, location=location, kind="planned", announced=True, statements=statements
+            ),
+        )
+    _score_all(first, inspector, {"safe": [3], "effective": [3], "caring": [3], "responsive": [3], "well_led": [3]})
+    with transaction.atomic():
+        assessment_complete(by=inspector, assessment=first, now=first.started_at.replace(year=2025))
+    with transaction.atomic():
+        second = assessment_start(
+            by=inspector,
+            assessment=assessment_create(
+                by=inspector, location=location, kind="responsive", announced=False, statements=safe[:2]
+            ),
+        )
+        for statement in safe[:2]:
+            statement_score_set(
+                by=inspector,
+                assessment=second,
+                statement=statement,
+                score=1,
+                summary="",
+                judgement="",
+                expected_version=0,
+            )
+        assessment_complete(by=inspector, assessment=second)
+    working = location_working(location)
+    lines = working.key_questions[0].lines
+    assert [line.source for line in lines[:3]] == ["updated", "updated", "existing"]
+    assert lines[2].dated.year == 2025 and lines[0].dated.year != 2025
+    assert working.key_questions[0].rating.slug == "requires_improvement"
+
+
+@pytest.mark.django_db
+def test_first_scores_come_from_the_previous_rating(inspector):
+    location = LocationFactory(service_types=["Residential homes"])
+    PublishedRating.objects.bulk_create(
+        PublishedRating(
+            location=location,
+            key_question=kq,
+            rating="good" if kq != "well_led" else "outstanding",
+            report_date=datetime.date(2022, 5, 1),
+            source=PublishedRating.Source.PREVIOUS_MODEL,
+        )
+        for kq in KeyQuestion
+    )
+    working = location_working(location)
+    caring = working.key_questions[2]
+    wellbeing = next(line for line in caring.lines if line.statement.slug == "workforce_wellbeing_and_enablement")
+    assert (wellbeing.score, wellbeing.source) == (4, "initial")  # takes the well-led rating
+    well_led = working.key_questions[4]
+    env = next(line for line in well_led.lines if line.statement.slug.startswith("environmental"))
+    assert env.score is None
+    assert working.overall is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", [0, 5, True, "3"])
+def test_statement_score_out_of_range_is_refused(started, inspector, statements, bad):
+    with pytest.raises(StatementScoreCannotSave, match="1 to 4"), transaction.atomic():
+        statement_score_set(
+            by=inspector,
+            assessment=started,
+            statement=statements[0],
+            score=bad,
+            summary="",
+            judgement="",
+            expected_version=0,
+        )
+    assert not StatementScore.objects.exists()
+
+
+@pytest.mark.django_db
+def test_statement_score_second_person_at_once_is_refused_and_first_kept(started, inspector, statements):
+    colleague = StaffFactory(full_name="Cara Colleague")
+    with transaction.atomic():
+        statement_score_set(
+            by=inspector,
+            assessment=started,
+            statement=statements[0],
+            score=3,
+            summary="mine",
+            judgement="",
+            expected_version=0,
+        )
+    # Both opened version 1; the colleague saves first, the inspector's save is then refused.
+    with transaction.atomic():
+        statement_score_set(
+            by=colleague,
+            assessment=started,
+            statement=statements[0],
+            score=2,
+            summary="theirs",
+            judgement="",
+            expected_version=1,
+        )
+    with pytest.raises(StatementScoreCannotSave, match="Cara Colleague saved a score") as info, transaction.atomic():
+        statement_score_set(
+            by=inspector,
+            assessment=started,
+            statement=statements[0],
+            score=4,
+            summary="late",
+            judgement="",
+            expected_version=1,
+        )
+    assert info.value.current.score == 2
+    row = StatementScore.objects.get()
+    assert (row.score, row.summary, row.version) == (2, "theirs", 2)
+
+
+@pytest.mark.django_db
+def test_statement_page_bad_score_and_conflict_keep_what_was_typed(client, started, inspector, statements):
+    client.force_login(inspector)
+    url = reverse("assessments:statement", args=[started.pk, statements[0].slug])
+    response = client.post(url, {"save_score": "1", "score": "5", "summary": "My careful findings", "version": "0"})
+    assert "Choose a score from 1 to 4" in response.text
+    assert "My careful findings" in response.text
+    with transaction.atomic():
+        statement_score_set(
+            by=StaffFactory(full_name="Cara Colleague"),
+            assessment=started,
+            statement=statements[0],
+            score=2,
+            summary="theirs",
+            judgement="",
+            expected_version=0,
+        )
+    response = client.post(url, {"save_score": "1", "score": "4", "summary": "My careful findings", "version": "0"})
+    assert "Cara Colleague saved a score" in response.text
+    assert "My careful findings" in response.text
+    assert StatementScore.objects.get().score == 2
+
+
+@pytest.mark.django_db
+def test_statement_page_saves_and_workspace_shows_new_rating(client, started, inspector, statements):
+    client.force_login(inspector)
+    url = reverse("assessments:statement", args=[started.pk, statements[0].slug])
+    response = client.post(
+        url, {"save_score": "1", "score": "1", "summary": "Unsafe medicines storage", "version": "0"}, follow=True
+    )
+    assert "Score saved" in response.text
+    assert "Scored 1" in response.text
+    assert "limits the rating to requires improvement" in response.text
+
+
+@pytest.mark.django_db
+def test_evidence_wrong_file_type_is_refused_with_message(client, started, inspector, statements):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments.models import EvidenceCategory
+
+    client.force_login(inspector)
+    url = reverse("assessments:statement", args=[started.pk, statements[0].slug])
+    response = client.post(
+        url,
+        {
+            "add_evidence": "1",
+            "category": EvidenceCategory.objects.first().pk,
+            "note": "Rota gaps in March",
+            "document": SimpleUploadedFile("rota.exe", b"MZ..."),
+        },
+    )
+    assert "The file must be a PDF" in response.text
+    assert "Rota gaps in March" in response.text
+
+
+@pytest.mark.django_db
+def test_assessment_pages_are_staff_only(client, provider_user, started):
+    client.force_login(provider_user)
+    for url in [reverse("assessments:caseload"), reverse("assessments:workspace", args=[started.pk])]:
+        assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [1, 6])
+def test_assessment_pages_query_budget(client, django_assert_max_num_queries, inspector, location, statements, n):
+    for _ in range(n):
+        with transaction.atomic():
+            assessment = assessment_start(
+                by=inspector,
+                assessment=assessment_create(
+                    by=inspector, location=location, kind="planned", announced=True, statements=statements
+                ),
+            )
+        _score_all(
+            assessment, inspector, {"safe": [3], "effective": [3], "caring": [3], "responsive": [3], "well_led": [3]}
+        )
+        with transaction.atomic():
+            assessment_complete(by=inspector, assessment=assessment)
+    client.force_login(inspector)
+    for url, budget in [
+        (reverse("assessments:caseload"), 8),
+        (reverse("assessments:workspace", args=[assessment.pk]), 14),
+        (reverse("public:how-rated", args=[location.cqc_id]), 10),
+    ]:
+        with django_assert_max_num_queries(budget):
+            assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_how_rated_public_page_explains_the_working(client, started, inspector):
+    _score_all(
+        started, inspector, {"safe": SAFE_EXAMPLE, "effective": [3], "caring": [3], "responsive": [3], "well_led": [3]}
+    )
+    with transaction.atomic():
+        assessment_complete(by=inspector, assessment=started)
+    response = client.get(reverse("public:how-rated", args=[started.location.cqc_id]))
+    assert response.status_code == 200
+    assert "How this rating was reached" in response.text
+    assert "21 out of a possible 32" in response.text
+    assert "65.625%" in response.text
+    assert "Updated" in response.text

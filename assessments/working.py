@@ -1,0 +1,157 @@
+"""How a location's rating is reached: current scores carried forward, key question results and the overall rating.
+
+Reads only. Turns rows into plain values and calls the pure rules in ``assessments/ratings.py``, so the
+pages, the saved ratings and the tests all show the same working.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from assessments import ratings
+from assessments.models import Assessment, AssessmentState, KeyQuestionSlug, QualityStatement, StatementScore
+from cqcportal.register.models import KeyQuestion, PublishedRating
+
+SOURCE_UPDATED = "updated"
+SOURCE_EXISTING = "existing"
+SOURCE_INITIAL = "initial"
+
+
+@dataclass
+class StatementLine:
+    statement: QualityStatement
+    score: int | None
+    source: str  # updated, existing, initial, or "" when there is no score
+    dated: datetime.date | None  # the date of the assessment (or previous rating) the score comes from
+
+
+@dataclass
+class KeyQuestionWorking:
+    key_question: str
+    label: str
+    lines: list[StatementLine]
+    result: ratings.KeyQuestionResult | None
+    rating: ratings.Rating | None
+    enforcement_limit: str = ""
+    oldest: datetime.date | None = None
+    newest: datetime.date | None = None
+
+    @property
+    def explanation(self) -> str:
+        if self.result is None:
+            return "No statement under this key question has a score yet, so it is not rated."
+        text = self.result.explanation
+        if self.enforcement_limit:
+            text += (
+                f" Enforcement ({self.enforcement_limit.replace('_', ' ')}) limits it to {self.rating.label.lower()}."
+            )
+        return text
+
+
+@dataclass
+class LocationWorking:
+    key_questions: list[KeyQuestionWorking]
+    overall: ratings.Rating | None
+    overall_explanation: str
+    asc_framework: bool
+    previous_ratings: dict[str, PublishedRating] = field(default_factory=dict)
+
+
+def _previous_ratings(location) -> dict[str, PublishedRating]:
+    rows = PublishedRating.objects.filter(
+        location=location, is_current=True, source=PublishedRating.Source.PREVIOUS_MODEL
+    ).exclude(key_question=KeyQuestion.OVERALL)
+    return {r.key_question: r for r in rows}
+
+
+def location_working(
+    location, *, preview: Assessment | None = None, enforcement_limits: dict[str, str] | None = None
+) -> LocationWorking:
+    """The working of a location's ratings from its completed assessments (and, to preview, one in progress)."""
+    statements = list(QualityStatement.objects.filter(retired_at__isnull=True).order_by("order"))
+    scores = (
+        StatementScore.objects.filter(assessment__location=location, assessment__state=AssessmentState.COMPLETED)
+        .select_related("assessment")
+        .order_by("statement_id", "-assessment__completed_at", "-pk")
+    )
+    latest: dict[int, tuple[int, datetime.date, int]] = {}
+    for row in scores:
+        latest.setdefault(row.statement_id, (row.score, row.assessment.completed_at.date(), row.assessment_id))
+    newest_assessment = None
+    if preview is not None:
+        preview_date = (preview.completed_at or preview.started_at or preview.created_at).date()
+        for row in StatementScore.objects.filter(assessment=preview):
+            latest[row.statement_id] = (row.score, preview_date, preview.pk)
+        newest_assessment = preview.pk
+    elif latest:
+        newest_date = max(v[1] for v in latest.values())
+        newest_assessment = next(v[2] for v in latest.values() if v[1] == newest_date)
+
+    previous = _previous_ratings(location)
+    asc = location.service_types.filter(sector="adult_social_care").exists()
+    unscored = [s for s in statements if s.pk not in latest]
+    initial: dict[str, int | None] = {}
+    if previous and unscored:
+        kq_ratings = {}
+        for kq, row in previous.items():
+            try:
+                kq_ratings[kq] = ratings.Rating.from_slug(row.rating)
+            except ValueError:
+                continue  # "No published rating" or "Inspected but not rated" give no initial scores
+        needed = [
+            s
+            for s in unscored
+            if (
+                source := ratings.initial_score_key_question(
+                    ratings.StatementRef(s.key_question, s.name), asc_framework=asc
+                )
+            )
+            and source in kq_ratings
+        ]
+        initial = ratings.initial_scores(
+            kq_ratings, [ratings.StatementRef(s.key_question, s.name) for s in needed], asc_framework=asc
+        )
+
+    limits = enforcement_limits or {}
+    key_questions = []
+    for kq in KeyQuestionSlug:
+        lines = []
+        for s in (s for s in statements if s.key_question == kq.value):
+            if s.pk in latest:
+                score, dated, assessment_id = latest[s.pk]
+                source = SOURCE_UPDATED if assessment_id == newest_assessment else SOURCE_EXISTING
+                lines.append(StatementLine(s, score, source, dated))
+            elif initial.get(s.slug) is not None:
+                source_kq = ratings.initial_score_key_question(
+                    ratings.StatementRef(s.key_question, s.name), asc_framework=asc
+                )
+                lines.append(StatementLine(s, initial[s.slug], SOURCE_INITIAL, previous[source_kq].report_date))
+            else:
+                lines.append(StatementLine(s, None, "", None))
+        scored = [line.score for line in lines if line.score is not None]
+        result = ratings.score_key_question(scored) if scored else None
+        rating = result.rating if result else None
+        if rating is not None and limits.get(kq.value):
+            rating = ratings.limit_for_enforcement(rating, limits[kq.value])
+        dates = [line.dated for line in lines if line.dated]
+        key_questions.append(
+            KeyQuestionWorking(
+                key_question=kq.value,
+                label=kq.label,
+                lines=lines,
+                result=result,
+                rating=rating,
+                enforcement_limit=limits.get(kq.value, ""),
+                oldest=min(dates, default=None),
+                newest=max(dates, default=None),
+            )
+        )
+    rated = [k.rating for k in key_questions if k.rating is not None]
+    if len(rated) == len(key_questions):
+        overall = ratings.aggregate(rated)
+        overall_explanation = ratings.explain_aggregate(rated)
+    else:
+        overall = None
+        overall_explanation = "Every key question needs a rating before there is an overall rating."
+    return LocationWorking(key_questions, overall, overall_explanation, asc, previous)

@@ -11,8 +11,15 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from assessments.models import InformationRequest
-from assessments.services import information_request_send, information_request_submit
+from assessments.models import Assessment, InformationRequest, QualityStatement
+from assessments.services import (
+    assessment_complete,
+    assessment_create,
+    assessment_start,
+    information_request_send,
+    information_request_submit,
+    statement_score_set,
+)
 from cqcportal.accounts.models import Delegation, ProviderRole, StaffRole, Team, User
 from cqcportal.accounts.services import delegation_create, provider_user_create, staff_user_create
 from cqcportal.deadlines.rules import working_days_before
@@ -142,6 +149,7 @@ class Command(BaseCommand):
             self._extra_register()
             people = self._people()
             self._cases()
+            self._assessments()
         self._print_logins(people)
 
     def _extra_register(self):
@@ -288,6 +296,75 @@ class Command(BaseCommand):
                     response="Attached: rota for March, incident log, safeguarding policy (v4).",
                     today=today,
                 )
+
+    def _assessments(self):
+        """Assessments in every state, and scores of different ages carried forward."""
+        if Assessment.objects.exists():
+            return
+        inspector = User.objects.get(email="inspector@regulator.example")
+        statements = list(QualityStatement.objects.filter(retired_at__isnull=True).order_by("order"))
+        thames = Location.objects.get(cqc_id="DEMO-L-LDN1")
+        # A full assessment in 2024, then a responsive one this year on three safe statements.
+        full = assessment_create(by=inspector, location=thames, kind="planned", announced=True, statements=statements)
+        assessment_start(by=inspector, assessment=full, now=timezone.make_aware(datetime.datetime(2024, 10, 1, 9)))
+        pattern = {
+            "safe": [3, 4, 3, 3],
+            "effective": [4, 3],
+            "caring": [4],
+            "responsive": [3, 4],
+            "well_led": [4, 3, 3],
+        }
+        for index, statement in enumerate(statements):
+            scores = pattern[statement.key_question]
+            statement_score_set(
+                by=inspector,
+                assessment=full,
+                statement=statement,
+                score=scores[index % len(scores)],
+                summary="Findings recorded during the site visit.",
+                judgement="",
+                expected_version=0,
+            )
+        assessment_complete(by=inspector, assessment=full, now=timezone.make_aware(datetime.datetime(2024, 10, 20, 16)))
+        safe = [s for s in statements if s.key_question == "safe"][:3]
+        responsive = assessment_create(
+            by=inspector, location=thames, kind="responsive", announced=False, statements=safe
+        )
+        assessment_start(by=inspector, assessment=responsive)
+        for statement, score in zip(safe, [2, 3, 2], strict=True):
+            statement_score_set(
+                by=inspector,
+                assessment=responsive,
+                statement=statement,
+                score=score,
+                summary="Concerns raised by a relative were followed up on site.",
+                judgement="",
+                expected_version=0,
+            )
+        assessment_complete(by=inspector, assessment=responsive)
+        # One in progress (partly scored) and one planned, for the inspector's caseload.
+        heathbank = User.objects.get(email="manager@provider.example").membership.locations.first()
+        in_progress = assessment_create(by=inspector, location=heathbank, kind="planned", announced=True)
+        assessment_start(by=inspector, assessment=in_progress)
+        for statement in in_progress.statements.order_by("order")[:4]:
+            statement_score_set(
+                by=inspector,
+                assessment=in_progress,
+                statement=statement,
+                score=3,
+                summary="",
+                judgement="",
+                expected_version=0,
+            )
+        nhs = Location.objects.get(cqc_id="DEMO-L-NHS1")
+        assessment_create(
+            by=inspector,
+            location=nhs,
+            kind="planned",
+            announced=True,
+            onsite_start_date=timezone.localdate() + datetime.timedelta(days=14),
+            onsite_end_date=timezone.localdate() + datetime.timedelta(days=15),
+        )
 
     def _print_logins(self, people):
         self.stdout.write("")

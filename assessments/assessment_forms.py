@@ -79,3 +79,43 @@ class EvidenceForm(forms.Form):
     document = forms.FileField(
         label="Document (optional)", required=False, help_text="PDF, Word, Excel, text, JPEG or PNG; up to 10 MB."
     )
+
+
+class DepartureForm(forms.Form):
+    key_question = forms.ChoiceField(
+        label="Which rating?",
+        choices=[
+            ("safe", "Safe"),
+            ("effective", "Effective"),
+            ("caring", "Caring"),
+            ("responsive", "Responsive"),
+            ("well_led", "Well-led"),
+            ("overall", "Overall"),
+        ],
+    )
+    rating = forms.ChoiceField(
+        label="Rating you judge it should be",
+        choices=[
+            ("outstanding", "Outstanding"),
+            ("good", "Good"),
+            ("requires_improvement", "Requires improvement"),
+            ("inadequate", "Inadequate"),
+        ],
+    )
+    rationale = forms.CharField(
+        label="Rationale",
+        required=False,
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Why the evidence supports a different rating from the calculation. It is shown on the rating's "
+        "working and goes to quality review.",
+    )
+
+
+class CompleteForm(forms.Form):
+    not_rated_reason = forms.CharField(
+        label="If you cannot rate, say why (optional)",
+        required=False,
+        max_length=500,
+        help_text="For example, too little evidence to rate. The location will show as inspected but not rated.",
+    )

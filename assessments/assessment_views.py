@@ -5,12 +5,20 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments import services
-from assessments.assessment_forms import AssessmentForm, EvidenceForm, ScoreForm
-from assessments.models import Assessment, AssessmentState, EvidenceItem, QualityStatement, StatementScore
-from assessments.working import location_working
+from assessments.assessment_forms import AssessmentForm, CompleteForm, DepartureForm, EvidenceForm, ScoreForm
+from assessments.models import (
+    Assessment,
+    AssessmentState,
+    EvidenceItem,
+    LocationRating,
+    QualityStatement,
+    StatementScore,
+)
+from assessments.working import FLAG_TEXT, location_flags, location_working
 from cqcportal.accounts import rules as perms
 from cqcportal.register.models import Location
 
@@ -67,11 +75,34 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
     in_scope = set(assessment.statements.values_list("pk", flat=True))
     scores = {s.statement_id: s for s in StatementScore.objects.filter(assessment=assessment)}
     working = location_working(assessment.location, preview=assessment)
+    flags = [FLAG_TEXT[f] for f in location_flags(assessment.location)]
     return render(
         request,
         "assessments/workspace.html",
-        {"assessment": assessment, "working": working, "in_scope": in_scope, "scores": scores},
+        {
+            "assessment": assessment,
+            "working": working,
+            "in_scope": in_scope,
+            "scores": scores,
+            "flags": flags,
+            "complete_form": CompleteForm(),
+        },
     )
+
+
+@login_required
+def depart(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(request, pk)
+    form = DepartureForm(request.POST or None, initial={"key_question": request.GET.get("key_question", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rating_depart(by=request.user, assessment=assessment, **form.cleaned_data)
+        except services.RatingCannotDepart as exc:
+            form.add_error("rationale", str(exc))
+        else:
+            messages.success(request, "Your judgement is recorded, shown on the working and queued for quality review.")
+            return redirect("assessments:workspace", pk=assessment.pk)
+    return render(request, "assessments/depart.html", {"assessment": assessment, "form": form})
 
 
 @login_required
@@ -83,7 +114,9 @@ def assessment_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
             services.assessment_start(by=request.user, assessment=assessment)
             messages.success(request, "The assessment has started: you can score statements now.")
         elif action == "complete":
-            services.assessment_complete(by=request.user, assessment=assessment)
+            form = CompleteForm(request.POST)
+            reason = form.cleaned_data["not_rated_reason"] if form.is_valid() else ""
+            services.assessment_complete(by=request.user, assessment=assessment, not_rated_reason=reason)
             messages.success(request, "Assessment completed. The location's ratings have been recalculated.")
         else:
             raise Http404
@@ -168,4 +201,21 @@ def how_rated(request: HttpRequest, cqc_id: str) -> HttpResponse:
     """Public: how the location's rating was reached, statement by statement."""
     location = get_object_or_404(Location.objects.select_related("provider"), cqc_id=cqc_id)
     working = location_working(location)
-    return render(request, "assessments/how_rated.html", {"location": location, "working": working})
+    status = LocationRating.objects.filter(location=location, key_question="overall").first()
+    return render(request, "assessments/how_rated.html", {"location": location, "working": working, "status": status})
+
+
+@login_required
+@require_POST
+def rating_suspend(request: HttpRequest, location_pk: int) -> HttpResponse:
+    _staff_only(request)
+    location = get_object_or_404(Location, pk=location_pk)
+    try:
+        services.location_rating_suspend(
+            by=request.user, location=location, reason=request.POST.get("reason", ""), today=timezone.localdate()
+        )
+    except services.LocationRatingCannotChange as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The rating is suspended and shows as such to the public.")
+    return redirect("register:organisation-location", pk=location.provider_id, location_pk=location.pk)

@@ -283,6 +283,9 @@ class LocationRating(models.Model):
     rating = models.CharField(max_length=30, blank=True)
     explanation = models.TextField()
     enforcement_limit = models.CharField(max_length=30, blank=True)
+    departure_rationale = models.TextField(blank=True)
+    status_reason = models.CharField(max_length=500, blank=True)
+    status_since = models.DateField(null=True, blank=True)
     calculated_at = models.DateTimeField()
 
     class Meta:
@@ -291,3 +294,49 @@ class LocationRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.location_id} {self.key_question}: {self.rating}"
+
+
+class RatingDeparture(models.Model):
+    """Professional judgement: an authorised person rates a key question (or overall) differently from the
+    calculation, with a written rationale; shown on the working and queued for quality review."""
+
+    class ReviewState(models.TextChoices):
+        AWAITING = "awaiting_quality_review", "Awaiting quality review"
+        AGREED = "agreed", "Agreed at quality review"
+        REJECTED = "rejected", "Rejected at quality review"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="departures")
+    key_question = models.CharField(max_length=20)  # a KeyQuestionSlug, or "overall"
+    calculated_rating = models.CharField(max_length=30)
+    rating = models.CharField(max_length=30)
+    rationale = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    review_state = models.CharField(max_length=30, choices=ReviewState.choices, default=ReviewState.AWAITING)
+
+    class Meta:
+        ordering = ["at"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "key_question"], name="one_departure_per_kq"),
+            models.CheckConstraint(condition=~models.Q(rationale=""), name="departure_needs_rationale"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_question}: {self.calculated_rating} → {self.rating}"
+
+
+class AssessmentOutcome(models.Model):
+    """The overall rating a completed assessment led to: the history that flags (special measures, repeated
+    requires improvement) are read from."""
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="outcome")
+    location = models.ForeignKey("register.Location", on_delete=models.CASCADE, related_name="assessment_outcomes")
+    overall_rating = models.CharField(max_length=30, blank=True)
+    completed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["location", "-completed_at"]
+        indexes = [models.Index(fields=["location", "-completed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.location_id}: {self.overall_rating} ({self.completed_at:%Y-%m-%d})"

@@ -11,12 +11,14 @@ from django_fsm import can_proceed
 
 from assessments.models import (
     Assessment,
+    AssessmentOutcome,
     AssessmentState,
     AssessmentTeamMember,
     InformationRequest,
     InformationRequestState,
     LocationRating,
     QualityStatement,
+    RatingDeparture,
     StatementScore,
 )
 from cqcportal.accounts import rules as perms
@@ -380,9 +382,12 @@ def evidence_add(*, by, assessment: Assessment, statement, category, note: str, 
     return item
 
 
-def assessment_complete(*, by, assessment: Assessment, now: datetime.datetime | None = None) -> Assessment:
+def assessment_complete(
+    *, by, assessment: Assessment, now: datetime.datetime | None = None, not_rated_reason: str = ""
+) -> Assessment:
     """Finish the assessment: its scores become the location's current scores and its ratings are recalculated.
 
+    With ``not_rated_reason`` the location is "inspected but not rated" (e.g. too little evidence to rate).
     :raises AssessmentCannotChange: when it is not in progress or a statement in scope has no score.
     """
     from assessments.working import location_working
@@ -401,7 +406,20 @@ def assessment_complete(*, by, assessment: Assessment, now: datetime.datetime | 
         audit_event_record(
             by=by, subject=locked, action="assessment.complete", from_state="in_progress", to_state=locked.state
         )
-        location_ratings_save(location=locked.location, working=location_working(locked.location), now=now)
+        working = location_working(locked.location)
+        location_ratings_save(location=locked.location, working=working, now=now)
+        if not_rated_reason.strip():
+            LocationRating.objects.filter(location=locked.location, key_question="overall").update(
+                status=LocationRating.Status.INSPECTED_NOT_RATED,
+                status_reason=not_rated_reason.strip()[:500],
+                status_since=now.date(),
+            )
+        AssessmentOutcome.objects.create(
+            assessment=locked,
+            location=locked.location,
+            overall_rating="" if not_rated_reason.strip() or working.overall is None else working.overall.slug,
+            completed_at=now,
+        )
         public_event_record(
             location=locked.location,
             kind="location_inspected",
@@ -429,6 +447,7 @@ def location_ratings_save(*, location, working, now: datetime.datetime) -> None:
                 rating=kq.rating.slug if kq.rating else "",
                 explanation=kq.explanation,
                 enforcement_limit=kq.enforcement_limit,
+                departure_rationale=kq.departure.rationale if kq.departure else "",
                 calculated_at=now,
             )
         )
@@ -436,11 +455,106 @@ def location_ratings_save(*, location, working, now: datetime.datetime) -> None:
         LocationRating(
             location=location,
             key_question="overall",
-            calculated_rating=working.overall.slug if working.overall else "",
+            calculated_rating=working.calculated_overall.slug if working.calculated_overall else "",
             rating=working.overall.slug if working.overall else "",
+            departure_rationale=working.overall_departure.rationale if working.overall_departure else "",
             explanation=working.overall_explanation,
             calculated_at=now,
         )
     )
     LocationRating.objects.filter(location=location).delete()
     LocationRating.objects.bulk_create(rows)
+
+
+RATIONALE_MIN_CHARS = 20
+DEPARTURE_ROLES = ("Operations manager", "Deputy director", "Chief inspector")
+
+
+class RatingCannotDepart(Exception):
+    """The departure is not allowed or not explained; the message says why, for the person making it."""
+
+
+class LocationRatingCannotChange(Exception):
+    """The rating's status cannot change as asked (e.g. no reason given)."""
+
+
+def rating_depart(*, by, assessment: Assessment, key_question: str, rating: str, rationale: str) -> RatingDeparture:
+    """Record a professional judgement that rates a key question (or overall) differently from the calculation.
+
+    Allowed for the assessment's lead and for operations managers, deputy directors and the chief inspector;
+    queued for quality review and shown on the rating's working.
+    :raises RatingCannotDepart: when the person is not authorised, the rationale is missing or too short, the
+        rating is unknown or the same as calculated, or the assessment is not in progress.
+    """
+    from assessments import ratings as rules
+    from assessments.working import location_working
+
+    authorised = by.pk == assessment.lead_id or any(g.name in DEPARTURE_ROLES for g in by.groups.all())
+    if not perms.is_regulator_staff(by) or not authorised:
+        raise RatingCannotDepart("Only the lead inspector or an operations manager or above can depart from a rating.")
+    rationale = rationale.strip()
+    if len(rationale) < RATIONALE_MIN_CHARS:
+        raise RatingCannotDepart(
+            f"Write the rationale for departing from the calculated rating (at least {RATIONALE_MIN_CHARS} characters)."
+        )
+    try:
+        chosen = rules.Rating.from_slug(rating)
+    except ValueError:
+        raise RatingCannotDepart("Choose a rating.") from None
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().select_related("location").get(pk=assessment.pk)
+        if locked.state != AssessmentState.IN_PROGRESS:
+            raise RatingCannotDepart("You can depart from a rating only while the assessment is in progress.")
+        RatingDeparture.objects.filter(assessment=locked, key_question=key_question).delete()
+        working = location_working(locked.location, preview=locked)
+        if key_question == "overall":
+            calculated = working.calculated_overall
+        else:
+            kq = next((k for k in working.key_questions if k.key_question == key_question), None)
+            if kq is None:
+                raise RatingCannotDepart("Choose a key question.")
+            calculated = kq.result.rating if kq.result else None
+        if calculated is None:
+            raise RatingCannotDepart("There is no calculated rating to depart from yet.")
+        if calculated == chosen:
+            raise RatingCannotDepart(f"The calculated rating is already {chosen.label.lower()}.")
+        departure = RatingDeparture.objects.create(
+            assessment=locked,
+            key_question=key_question,
+            calculated_rating=calculated.slug,
+            rating=chosen.slug,
+            rationale=rationale,
+            by=by,
+            at=timezone.now(),
+        )
+        audit_event_record(
+            by=by,
+            subject=locked,
+            action="rating.depart",
+            from_state=calculated.slug,
+            to_state=chosen.slug,
+            reason=rationale,
+            data={"key_question": key_question},
+        )
+    return departure
+
+
+def location_rating_suspend(*, by, location, reason: str, today: datetime.date) -> None:
+    """Suspend a location's published rating (e.g. while serious concerns are looked into), with reason and date.
+
+    :raises LocationRatingCannotChange: when no reason is given or the location has no rating to suspend.
+    """
+    if not perms.is_regulator_staff(by):
+        raise LocationRatingCannotChange("Only the regulator's staff can suspend a rating.")
+    if not reason.strip():
+        raise LocationRatingCannotChange("Give the reason for suspending the rating.")
+    with transaction.atomic():
+        row = LocationRating.objects.select_for_update().filter(location=location, key_question="overall").first()
+        if row is None:
+            raise LocationRatingCannotChange("This location has no rating from an assessment to suspend.")
+        before = row.status
+        row.status, row.status_reason, row.status_since = LocationRating.Status.SUSPENDED, reason.strip()[:500], today
+        row.save(update_fields=["status", "status_reason", "status_since"])
+        audit_event_record(
+            by=by, subject=location, action="rating.suspend", from_state=before, to_state=row.status, reason=reason
+        )

@@ -7,7 +7,9 @@ app_name = "assessments"
 urlpatterns = [
     path("", assessment_views.caseload, name="caseload"),
     path("locations/<int:location_pk>/new/", assessment_views.assessment_new, name="assessment-new"),
+    path("locations/<int:location_pk>/suspend-rating/", assessment_views.rating_suspend, name="rating-suspend"),
     path("<int:pk>/", assessment_views.workspace, name="workspace"),
+    path("<int:pk>/depart/", assessment_views.depart, name="depart"),
     path("<int:pk>/<str:action>/", assessment_views.assessment_transition, name="assessment-transition"),
     path("<int:pk>/statements/<slug:slug>/", assessment_views.statement, name="statement"),
     path(

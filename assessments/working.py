@@ -10,7 +10,15 @@ import datetime
 from dataclasses import dataclass, field
 
 from assessments import ratings
-from assessments.models import Assessment, AssessmentState, KeyQuestionSlug, QualityStatement, StatementScore
+from assessments.models import (
+    Assessment,
+    AssessmentOutcome,
+    AssessmentState,
+    KeyQuestionSlug,
+    QualityStatement,
+    RatingDeparture,
+    StatementScore,
+)
 from cqcportal.register.models import KeyQuestion, PublishedRating
 
 SOURCE_UPDATED = "updated"
@@ -36,6 +44,7 @@ class KeyQuestionWorking:
     enforcement_limit: str = ""
     oldest: datetime.date | None = None
     newest: datetime.date | None = None
+    departure: RatingDeparture | None = None
 
     @property
     def explanation(self) -> str:
@@ -45,6 +54,12 @@ class KeyQuestionWorking:
         if self.enforcement_limit:
             text += (
                 f" Enforcement ({self.enforcement_limit.replace('_', ' ')}) limits it to {self.rating.label.lower()}."
+            )
+        if self.departure is not None:
+            text += (
+                f" Professional judgement: rated {ratings.Rating.from_slug(self.departure.rating).label.lower()} "
+                f"instead of the calculated {ratings.Rating.from_slug(self.departure.calculated_rating).label.lower()}"
+                f" ({self.departure.get_review_state_display().lower()}). Rationale: {self.departure.rationale}"
             )
         return text
 
@@ -56,6 +71,8 @@ class LocationWorking:
     overall_explanation: str
     asc_framework: bool
     previous_ratings: dict[str, PublishedRating] = field(default_factory=dict)
+    overall_departure: RatingDeparture | None = None
+    calculated_overall: ratings.Rating | None = None
 
 
 def _previous_ratings(location) -> dict[str, PublishedRating]:
@@ -114,6 +131,14 @@ def location_working(
         )
 
     limits = enforcement_limits or {}
+    departures = {}
+    if newest_assessment is not None:
+        departures = {
+            d.key_question: d
+            for d in RatingDeparture.objects.filter(assessment_id=newest_assessment).exclude(
+                review_state=RatingDeparture.ReviewState.REJECTED
+            )
+        }
     key_questions = []
     for kq in KeyQuestionSlug:
         lines = []
@@ -134,6 +159,9 @@ def location_working(
         rating = result.rating if result else None
         if rating is not None and limits.get(kq.value):
             rating = ratings.limit_for_enforcement(rating, limits[kq.value])
+        departure = departures.get(kq.value) if rating is not None else None
+        if departure is not None:
+            rating = ratings.Rating.from_slug(departure.rating)
         dates = [line.dated for line in lines if line.dated]
         key_questions.append(
             KeyQuestionWorking(
@@ -145,13 +173,54 @@ def location_working(
                 enforcement_limit=limits.get(kq.value, ""),
                 oldest=min(dates, default=None),
                 newest=max(dates, default=None),
+                departure=departure,
             )
         )
     rated = [k.rating for k in key_questions if k.rating is not None]
+    overall_departure = None
     if len(rated) == len(key_questions):
-        overall = ratings.aggregate(rated)
+        overall = calculated_overall = ratings.aggregate(rated)
         overall_explanation = ratings.explain_aggregate(rated)
+        overall_departure = departures.get("overall")
+        if overall_departure is not None:
+            overall = ratings.Rating.from_slug(overall_departure.rating)
+            overall_explanation += (
+                f" Professional judgement: rated {overall.label.lower()} instead of "
+                f"{calculated_overall.label.lower()} ({overall_departure.get_review_state_display().lower()}). "
+                f"Rationale: {overall_departure.rationale}"
+            )
     else:
-        overall = None
+        overall = calculated_overall = None
         overall_explanation = "Every key question needs a rating before there is an overall rating."
-    return LocationWorking(key_questions, overall, overall_explanation, asc, previous)
+    return LocationWorking(
+        key_questions, overall, overall_explanation, asc, previous, overall_departure, calculated_overall
+    )
+
+
+FLAG_SPECIAL_MEASURES = "special_measures"
+FLAG_REGULATION_17 = "consider_regulation_17_breach"
+FLAG_MANAGEMENT_REVIEW = "management_review_meeting"
+
+FLAG_TEXT = {
+    FLAG_SPECIAL_MEASURES: "Rated inadequate overall: consider special measures.",
+    FLAG_REGULATION_17: "Requires improvement at two assessments in a row: consider a breach of regulation 17 "
+    "(good governance).",
+    FLAG_MANAGEMENT_REVIEW: "Requires improvement for the third time in a row: hold a management review meeting.",
+}
+
+
+def location_flags(location) -> list[str]:
+    """What the later flows act on, from the overall ratings of the location's last three completed assessments."""
+    recent = list(
+        AssessmentOutcome.objects.filter(location=location)
+        .order_by("-completed_at")
+        .values_list("overall_rating", flat=True)[:3]
+    )
+    flags = []
+    if recent and recent[0] == "inadequate":
+        flags.append(FLAG_SPECIAL_MEASURES)
+    if len(recent) == 3 and all(r == "requires_improvement" for r in recent):
+        flags.append(FLAG_MANAGEMENT_REVIEW)
+    elif len(recent) >= 2 and recent[0] == recent[1] == "requires_improvement":
+        flags.append(FLAG_REGULATION_17)
+    return flags

@@ -334,3 +334,85 @@ def test_how_rated_public_page_explains_the_working(client, started, inspector):
     assert "21 out of a possible 32" in response.text
     assert "65.625%" in response.text
     assert "Updated" in response.text
+
+
+@pytest.mark.django_db
+def test_departure_needs_a_rationale_and_is_shown_and_queued(client, started, inspector):
+    _score_all(started, inspector, {"safe": [3], "effective": [3], "caring": [3], "responsive": [3], "well_led": [3]})
+    client.force_login(inspector)
+    url = reverse("assessments:depart", args=[started.pk])
+    response = client.post(url, {"key_question": "safe", "rating": "requires_improvement", "rationale": "  "})
+    assert "Write the rationale" in response.text
+    from assessments.models import RatingDeparture
+
+    assert not RatingDeparture.objects.exists()
+    rationale = "Medicines errors found on the day outweigh the positive feedback."
+    client.post(url, {"key_question": "safe", "rating": "requires_improvement", "rationale": rationale})
+    departure = RatingDeparture.objects.get()
+    assert (departure.calculated_rating, departure.rating, departure.review_state) == (
+        "good",
+        "requires_improvement",
+        "awaiting_quality_review",
+    )
+    working = location_working(started.location, preview=started)
+    assert working.key_questions[0].rating.slug == "requires_improvement"
+    assert rationale in working.key_questions[0].explanation
+    with transaction.atomic():
+        assessment_complete(by=inspector, assessment=started)
+    response = client.get(reverse("public:how-rated", args=[started.location.cqc_id]))
+    assert "Professional judgement" in response.text and rationale in response.text
+
+
+@pytest.mark.django_db
+def test_departure_refused_for_someone_not_authorised(started, inspector):
+    from assessments.services import RatingCannotDepart, rating_depart
+
+    _score_all(started, inspector, {"safe": [3], "effective": [3], "caring": [3], "responsive": [3], "well_led": [3]})
+    with pytest.raises(RatingCannotDepart, match="Only the lead inspector"):
+        rating_depart(by=StaffFactory(), assessment=started, key_question="safe", rating="good", rationale="x" * 30)
+
+
+@pytest.mark.django_db
+def test_suspended_and_not_rated_are_shown_as_states(client, started, inspector):
+    from assessments.services import location_rating_suspend
+
+    _score_all(started, inspector, {"safe": [3], "effective": [3], "caring": [3], "responsive": [3], "well_led": [3]})
+    with transaction.atomic():
+        assessment_complete(by=inspector, assessment=started, not_rated_reason="Too few people using the service")
+    url = reverse("public:how-rated", args=[started.location.cqc_id])
+    assert "Inspected but not rated" in client.get(url).text
+    location_rating_suspend(
+        by=inspector, location=started.location, reason="Serious concerns under review", today=datetime.date(2027, 1, 4)
+    )
+    text = client.get(url).text
+    assert "This rating was suspended on 4 January 2027: Serious concerns under review" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("history", "expected"),
+    [
+        (["inadequate"], ["special_measures"]),
+        (["requires_improvement", "requires_improvement"], ["consider_regulation_17_breach"]),
+        (["requires_improvement"] * 3, ["management_review_meeting"]),
+        (["good", "requires_improvement"], []),
+        (["requires_improvement", "good"], []),
+    ],
+)
+def test_flags_from_consecutive_outcomes(inspector, location, history, expected):
+    from django.utils import timezone
+
+    from assessments.models import AssessmentOutcome
+    from assessments.working import location_flags
+
+    for i, rating in enumerate(history):  # oldest first
+        assessment = Assessment.objects.create(
+            location=location, provider=location.provider, kind="planned", lead=inspector
+        )
+        AssessmentOutcome.objects.create(
+            assessment=assessment,
+            location=location,
+            overall_rating=rating,
+            completed_at=timezone.now() - datetime.timedelta(days=400 * (len(history) - i)),
+        )
+    assert location_flags(location) == expected

@@ -49,6 +49,7 @@ def test_browser_inspector_scores_statements_and_watches_the_rating_change(page,
     expect(safe_row).to_contain_text("50%")
     expect(safe_row).to_contain_text("Requires improvement")
 
+    page.locator("summary", has_text="Complete the assessment").click()
     page.get_by_role("button", name="Complete the assessment").click()
     expect(page.get_by_text("Assessment completed")).to_be_visible()
     page.goto(f"{live_server.url}/location/{location.cqc_id}/how-this-rating-was-reached/")

@@ -219,3 +219,25 @@ def rating_suspend(request: HttpRequest, location_pk: int) -> HttpResponse:
     else:
         messages.success(request, "The rating is suspended and shows as such to the public.")
     return redirect("register:organisation-location", pk=location.provider_id, location_pk=location.pk)
+
+
+@login_required
+@require_POST
+def assessment_information_request(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(request, pk)
+    if assessment.information_requests.filter(state="requested").exists():
+        messages.error(request, "An information request for this assessment is already waiting for the provider.")
+        return redirect("assessments:workspace", pk=assessment.pk)
+    questions = request.POST.get("questions", "").strip()[:5000] or (
+        "Please tell us about your service before our assessment: the people you support, your staffing, "
+        "incidents and complaints in the last 12 months, and any changes you have made since we last looked."
+    )
+    info = services.information_request_send(
+        by=request.user,
+        location=assessment.location,
+        questions=questions,
+        today=timezone.localdate(),
+        assessment=assessment,
+    )
+    messages.success(request, "Information request sent: the provider has 5 working days to respond.")
+    return redirect("assessments:information-request", pk=info.pk)

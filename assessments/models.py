@@ -19,6 +19,10 @@ class InformationRequest(models.Model):
 
     location = models.ForeignKey("register.Location", on_delete=models.PROTECT, related_name="information_requests")
     provider = models.ForeignKey("register.Provider", on_delete=models.PROTECT, related_name="information_requests")
+    # Set when the request is part of an assessment: then the provider has 5 working days, not 15.
+    assessment = models.ForeignKey(
+        "assessments.Assessment", on_delete=models.PROTECT, null=True, blank=True, related_name="information_requests"
+    )
     questions = models.TextField(help_text="What the regulator asks for.")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
@@ -58,6 +62,12 @@ class InformationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Information request for {self.location.name} ({self.requested_at:%-d %b %Y})"
+
+    @property
+    def window_kind(self) -> str:
+        from cqcportal.deadlines.rules import Kind
+
+        return Kind.ASSESSMENT_INFORMATION_REQUEST if self.assessment_id else Kind.PROVIDER_INFORMATION_REQUEST
 
     @transition(field=state, source=InformationRequestState.REQUESTED, target=InformationRequestState.SUBMITTED)
     def submit(self, *, by, on_behalf_of, at, response):

@@ -49,9 +49,15 @@ def _url(request: InformationRequest) -> str:
 
 
 def information_request_send(
-    *, by, location, questions: str, today: datetime.date, now: datetime.datetime | None = None
+    *,
+    by,
+    location,
+    questions: str,
+    today: datetime.date,
+    now: datetime.datetime | None = None,
+    assessment: Assessment | None = None,
 ) -> InformationRequest:
-    """Ask the provider of ``location`` for information, opening its 15-working-day window.
+    """Ask the provider of ``location`` for information, opening its window (15 working days; 5 for an assessment).
 
     :raises InformationRequestCannotSend: when ``by`` is not regulator staff.
     """
@@ -60,11 +66,16 @@ def information_request_send(
     now = now or timezone.now()
     with transaction.atomic():
         request = InformationRequest.objects.create(
-            location=location, provider=location.provider, questions=questions, requested_by=by, requested_at=now
+            location=location,
+            provider=location.provider,
+            questions=questions,
+            requested_by=by,
+            requested_at=now,
+            assessment=assessment,
         )
         deadline = deadline_open(
             case=request,
-            kind=Kind.PROVIDER_INFORMATION_REQUEST,
+            kind=request.window_kind,
             start_date=today,
             case_description=f"Information request for {location.name}",
             case_url=_url(request),
@@ -118,7 +129,7 @@ def information_request_submit(
             raise InformationRequestCannotSubmit(
                 "This request closed on its deadline, so we cannot accept a response here. Contact your inspector."
             )
-        deadline = deadline_selectors.live_deadline_for(locked, Kind.PROVIDER_INFORMATION_REQUEST)
+        deadline = deadline_selectors.live_deadline_for(locked, locked.window_kind)
         if deadline is not None and now > deadline.due_at:
             raise InformationRequestCannotSubmit(
                 f"The deadline was the end of {deadline.due_date:%-d %B %Y}, so we cannot accept a response here. "
@@ -146,6 +157,16 @@ def information_request_submit(
             location=locked.location,
             owner=locked.requested_by,
             by=by,
+        )
+        notification_queue(
+            recipient=by,
+            subject=f"Copy of your response: information request for {locked.location.name}",
+            body=f"You sent this response on {now:%-d %B %Y at %H:%M}"
+            + (f", on behalf of {on_behalf_of.full_name}" if on_behalf_of else "")
+            + f".\n\nWhat we asked for:\n{locked.questions}\n\nYour response:\n{response}",
+            link_url=_url(locked),
+            kind="information_request.copy",
+            dedupe_key=f"information_request:{locked.pk}:copy",
         )
         notification_queue(
             recipient=locked.requested_by,
@@ -182,6 +203,7 @@ def information_request_review(*, by, request: InformationRequest, now: datetime
     return locked
 
 
+@on_expiry(Kind.ASSESSMENT_INFORMATION_REQUEST)
 @on_expiry(Kind.PROVIDER_INFORMATION_REQUEST)
 def information_request_close_no_response(*, deadline, now: datetime.datetime) -> None:
     """The window passed unanswered: the request closes with "no response" (run by the sweep)."""

@@ -10,6 +10,11 @@ urlpatterns = [
     path("locations/<int:location_pk>/suspend-rating/", assessment_views.rating_suspend, name="rating-suspend"),
     path("<int:pk>/", assessment_views.workspace, name="workspace"),
     path("<int:pk>/depart/", assessment_views.depart, name="depart"),
+    path(
+        "<int:pk>/information-request/",
+        assessment_views.assessment_information_request,
+        name="assessment-information-request",
+    ),
     path("<int:pk>/<str:action>/", assessment_views.assessment_transition, name="assessment-transition"),
     path("<int:pk>/statements/<slug:slug>/", assessment_views.statement, name="statement"),
     path(

@@ -11,7 +11,6 @@ from assessments import selectors, services
 from assessments.forms import ExtendForm, InformationRequestForm, InformationResponseForm, PauseForm
 from cqcportal.accounts import rules as perms
 from cqcportal.deadlines import selectors as deadline_selectors
-from cqcportal.deadlines.rules import Kind
 from cqcportal.deadlines.services import DeadlineCannotChange, deadline_extend, deadline_pause, deadline_resume
 
 
@@ -52,7 +51,7 @@ def information_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "info": info,
             "form": form,
             "deadlines": deadlines,
-            "window": next((d for d in deadlines if d.kind == Kind.PROVIDER_INFORMATION_REQUEST), None),
+            "window": next((d for d in deadlines if d.kind == info.window_kind), None),
             "is_staff_user": perms.is_regulator_staff(request.user),
             "pause_form": PauseForm(),
             "extend_form": ExtendForm(),
@@ -77,7 +76,7 @@ def _staff_window(request: HttpRequest, pk: int):
     if not perms.is_regulator_staff(request.user):
         raise Http404
     info = get_object_or_404(selectors.information_requests_visible_to(request.user), pk=pk)
-    window = deadline_selectors.deadlines_for_case(info).filter(kind=Kind.PROVIDER_INFORMATION_REQUEST).last()
+    window = deadline_selectors.deadlines_for_case(info).filter(kind=info.window_kind).last()
     if window is None:
         raise Http404
     return info, window

@@ -416,3 +416,23 @@ def test_flags_from_consecutive_outcomes(inspector, location, history, expected)
             completed_at=timezone.now() - datetime.timedelta(days=400 * (len(history) - i)),
         )
     assert location_flags(location) == expected
+
+
+@pytest.mark.django_db
+def test_assessment_information_request_gives_five_working_days(client, inspector, location, provider_user):
+    from cqcportal.deadlines.models import Deadline
+
+    with transaction.atomic():
+        assessment = assessment_create(by=inspector, location=location, kind="planned", announced=True)
+    client.force_login(inspector)
+    url = reverse("assessments:assessment-information-request", args=[assessment.pk])
+    response = client.post(url, follow=True)
+    assert "5 working days to respond" in response.text
+    info = assessment.information_requests.get()
+    deadline = Deadline.objects.get(object_id=str(info.pk))
+    assert deadline.kind == "assessment_information_request"
+    assert deadline.rule_days == 5
+    # A second click does not send a second request.
+    response = client.post(url, follow=True)
+    assert "already waiting for the provider" in response.text
+    assert assessment.information_requests.count() == 1

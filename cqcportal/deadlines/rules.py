@@ -25,6 +25,7 @@ class Binds(StrEnum):
 
 class Kind(StrEnum):
     PROVIDER_INFORMATION_REQUEST = "provider_information_request"
+    ASSESSMENT_INFORMATION_REQUEST = "assessment_information_request"
     FACTUAL_ACCURACY_CHECK = "factual_accuracy_check"
     RATING_REVIEW_REQUEST_WINDOW = "rating_review_request_window"
     RATING_REVIEW_TARGET = "rating_review_target"
@@ -63,6 +64,15 @@ RULES: dict[Kind, Rule] = {
             Unit.WORKING_DAYS,
             Binds.PROVIDER,
             (5, 1),
+            False,
+        ),
+        Rule(
+            Kind.ASSESSMENT_INFORMATION_REQUEST,
+            "Provider information request for an assessment",
+            5,
+            Unit.WORKING_DAYS,
+            Binds.PROVIDER,
+            (1,),
             False,
         ),
         Rule(

@@ -16,7 +16,9 @@ logger = logging.getLogger(__name__)
 def _send(task, kwargs: dict) -> None:
     try:
         # retry=False: do not block the web request retrying a dead broker; the sweep catches up.
-        task.apply_async(kwargs=kwargs, retry=False)
+        # ignore_result=True: nothing reads these results, and subscribing to one on a dead Redis result
+        # backend would retry for ~20 s before the broker is even tried.
+        task.apply_async(kwargs=kwargs, retry=False, ignore_result=True)
     except Exception:  # any broker failure: connection refused, timeout, DNS
         logger.warning("Could not queue %s%s; the next sweep will pick it up.", task.name, kwargs, exc_info=True)
 

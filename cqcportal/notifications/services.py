@@ -116,5 +116,5 @@ def notifications_requeue_unsent(*, older_than_seconds: int = 120, max_attempts:
         .values_list("pk", flat=True)[:1000]
     )
     for pk in ids:
-        notification_send_task.apply_async(kwargs={"notification_id": pk})
+        notification_send_task.apply_async(kwargs={"notification_id": pk}, ignore_result=True)
     return len(ids)

@@ -103,3 +103,23 @@ REGULATED_ACTIVITIES = [
     ("RA14", "Nursing care"),
     ("RA15", "Family planning"),
 ]
+
+
+def catalogue_sync() -> None:
+    """Create any service type or regulated activity of the starting catalogue that is missing.
+
+    Runs after every migrate (and after a test flush), so reference data is always there; rows admin
+    staff have edited are left as they are.
+    """
+    from cqcportal.register.models import RegulatedActivity, ServiceType
+
+    existing = set(ServiceType.objects.values_list("name", flat=True))
+    ServiceType.objects.bulk_create(
+        ServiceType(name=name, description=description, sector=sector, is_rated=is_rated, rating_levels=levels)
+        for name, description, sector, is_rated, levels in SERVICE_TYPES
+        if name not in existing
+    )
+    codes = set(RegulatedActivity.objects.values_list("code", flat=True))
+    RegulatedActivity.objects.bulk_create(
+        RegulatedActivity(code=code, name=name) for code, name in REGULATED_ACTIVITIES if code not in codes
+    )

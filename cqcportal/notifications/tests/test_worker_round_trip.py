@@ -1,86 +1,34 @@
-"""Tasks go through a real Celery worker process on the real broker (Redis in `make test`)."""
+"""Tasks go through a real Celery worker process on real Redis (a private redis-server) and the test database."""
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from cqcportal.notifications.models import Notification
 from cqcportal.notifications.services import notification_queue
 from cqcportal.notifications.tasks import notification_send_task, ping
 from cqcportal.tests.factories import StaffFactory
+from cqcportal.tests.processes import CeleryWorker, RedisServer, celery_app_using, require_services, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-BASE_DIR = Path(settings.BASE_DIR)
-
-
-def _require_redis():
-    if not settings.CELERY_BROKER_URL.startswith("redis://"):
-        if os.environ.get("CQC_REQUIRE_SERVICES"):
-            pytest.fail("CQC_REQUIRE_SERVICES is set but CELERY_BROKER_URL is not Redis")
-        pytest.skip("needs Redis: run the suite with `make test`")
 
 
 @pytest.fixture(scope="module")
 def worker(django_db_setup, tmp_path_factory):
     """A real `celery worker` process using the test database, sending e-mail into files in a temporary folder."""
-    _require_redis()
+    require_services()
     tmp_path = tmp_path_factory.mktemp("worker")
-    db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    mail_dir = tmp_path / "mail"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cqcportal.test_settings",
-        "DATABASE_URL": database_url,
-        "EMAIL_URL": f"filemail://{mail_dir}",
-        "PYTHONUNBUFFERED": "1",
-    }
-    log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "cqcportal",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "-n",
-            f"test-{os.getpid()}@%h",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        # The worker is ready when it answers a task through the broker and the result backend.
-        assert ping.delay(value="ready").get(timeout=60) == "pong: ready"
-        yield mail_dir
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    with (
+        RedisServer(tmp_path / "redis") as redis_server,
+        celery_app_using(redis_server),
+        CeleryWorker(redis_server=redis_server, directory=tmp_path) as celery_worker,
+    ):
+        yield celery_worker.mail_dir
 
 
 def _wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
+    return wait_for(predicate, timeout=timeout, interval=0.2)
 
 
 def test_worker_round_trip_returns_result(worker):

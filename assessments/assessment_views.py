@@ -13,12 +13,13 @@ from assessments.assessment_forms import AssessmentForm, CompleteForm, Departure
 from assessments.models import (
     Assessment,
     AssessmentState,
+    EvidenceCategory,
     EvidenceItem,
     LocationRating,
     QualityStatement,
     StatementScore,
 )
-from assessments.working import FLAG_TEXT, location_flags, location_working
+from assessments.working import FLAG_TEXT, location_flags, location_regulations, location_working
 from cqcportal.accounts import rules as perms
 from cqcportal.register.models import Location
 
@@ -74,7 +75,10 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment(request, pk)
     in_scope = set(assessment.statements.values_list("pk", flat=True))
     scores = {s.statement_id: s for s in StatementScore.objects.filter(assessment=assessment)}
-    working = location_working(assessment.location, preview=assessment)
+    is_rated = services.location_is_rated(assessment.location)
+    working = location_working(assessment.location, preview=assessment) if is_rated else None
+    regulations = None if is_rated else location_regulations(assessment.location, preview=assessment)
+    judged = set(assessment.regulations_judgements.values_list("statement_id", flat=True))
     flags = [FLAG_TEXT[f] for f in location_flags(assessment.location)]
     return render(
         request,
@@ -86,6 +90,9 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
             "scores": scores,
             "flags": flags,
             "complete_form": CompleteForm(),
+            "is_rated": is_rated,
+            "regulations": regulations,
+            "judged": judged,
         },
     )
 
@@ -143,6 +150,27 @@ def statement(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         request.FILES if "add_evidence" in request.POST else None,
     )
     conflict = None
+    is_rated = services.location_is_rated(assessment.location)
+    categories = list(EvidenceCategory.objects.all())
+    judgement_error = ""
+    if "save_judgement" in request.POST:
+        choices = {"met": True, "not_met": False}
+        judgements = {c: choices.get(request.POST.get(f"category_{c.pk}", "")) for c in categories}
+        try:
+            services.regulations_judge(
+                by=request.user, assessment=assessment, statement=quality_statement, judgements=judgements
+            )
+        except services.StatementScoreCannotSave as exc:
+            judgement_error = str(exc)
+        else:
+            messages.success(request, f"Judgement saved for “{quality_statement.name}”.")
+            return redirect("assessments:workspace", pk=assessment.pk)
+    existing_judgements = {
+        j.category_id: ("met" if j.met else "not_met")
+        for j in assessment.regulations_judgements.filter(statement=quality_statement)
+    }
+    if request.method == "POST" and "save_judgement" in request.POST:
+        existing_judgements = {c.pk: request.POST.get(f"category_{c.pk}", "") for c in categories}
     if "save_score" in request.POST and score_form.is_valid():
         data = score_form.cleaned_data
         try:
@@ -193,6 +221,9 @@ def statement(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             "evidence_form": evidence_form,
             "evidence": evidence,
             "form": score_form if score_form.errors else evidence_form,
+            "is_rated": is_rated,
+            "categories": [(c, existing_judgements.get(c.pk, "")) for c in categories],
+            "judgement_error": judgement_error,
         },
     )
 
@@ -200,9 +231,15 @@ def statement(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 def how_rated(request: HttpRequest, cqc_id: str) -> HttpResponse:
     """Public: how the location's rating was reached, statement by statement."""
     location = get_object_or_404(Location.objects.select_related("provider"), cqc_id=cqc_id)
-    working = location_working(location)
+    is_rated = services.location_is_rated(location)
+    working = location_working(location) if is_rated else None
+    regulations = None if is_rated else location_regulations(location)
     status = LocationRating.objects.filter(location=location, key_question="overall").first()
-    return render(request, "assessments/how_rated.html", {"location": location, "working": working, "status": status})
+    return render(
+        request,
+        "assessments/how_rated.html",
+        {"location": location, "working": working, "regulations": regulations, "status": status},
+    )
 
 
 @login_required

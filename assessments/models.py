@@ -350,3 +350,23 @@ class AssessmentOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.location_id}: {self.overall_rating} ({self.completed_at:%Y-%m-%d})"
+
+
+class RegulationsJudgement(models.Model):
+    """For services that are not rated: one evidence category of one statement judged regulations met, or not."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="regulations_judgements")
+    statement = models.ForeignKey(QualityStatement, on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(EvidenceCategory, on_delete=models.PROTECT, related_name="+")
+    met = models.BooleanField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["statement__order", "category__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "statement", "category"], name="one_judgement_per_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement} / {self.category}: {'met' if self.met else 'not all met'}"

@@ -420,9 +420,14 @@ def assessment_complete(
         locked = Assessment.objects.select_for_update().select_related("location").get(pk=assessment.pk)
         if not can_proceed(locked.complete):
             raise AssessmentCannotChange(f"This assessment is {locked.get_state_display().lower()}.")
-        missing = locked.statements.exclude(pk__in=locked.scores.values("statement_id")).count()
-        if missing:
-            raise AssessmentCannotChange(f"{missing} statement(s) in scope have no score yet.")
+        if location_is_rated(locked.location):
+            missing = locked.statements.exclude(pk__in=locked.scores.values("statement_id")).count()
+            if missing:
+                raise AssessmentCannotChange(f"{missing} statement(s) in scope have no score yet.")
+        else:
+            missing = locked.statements.exclude(pk__in=locked.regulations_judgements.values("statement_id")).count()
+            if missing:
+                raise AssessmentCannotChange(f"{missing} statement(s) in scope have no regulations judgement yet.")
         locked.complete(at=now)
         locked.save()
         audit_event_record(
@@ -579,4 +584,45 @@ def location_rating_suspend(*, by, location, reason: str, today: datetime.date) 
         row.save(update_fields=["status", "status_reason", "status_since"])
         audit_event_record(
             by=by, subject=location, action="rating.suspend", from_state=before, to_state=row.status, reason=reason
+        )
+
+
+def location_is_rated(location) -> bool:
+    """Whether any of the location's service types is rated (primary dental care, for one, is not)."""
+    return location.service_types.filter(is_rated=True).exists() or not location.service_types.exists()
+
+
+def regulations_judge(*, by, assessment: Assessment, statement, judgements: dict, now: datetime.datetime | None = None):
+    """For a service that is not rated: record, per assessed evidence category, regulations met (True) or not.
+
+    ``judgements`` maps EvidenceCategory to True, False or None (not assessed). Replaces the statement's
+    earlier judgements in this assessment.
+    :raises StatementScoreCannotSave: when the assessment is not in progress, the location is rated, or no
+        category is judged.
+    """
+    from assessments.models import RegulationsJudgement
+
+    if not perms.is_regulator_staff(by):
+        raise StatementScoreCannotSave("Only the regulator's staff can judge.")
+    chosen = {category: met for category, met in judgements.items() if met is not None}
+    if not chosen:
+        raise StatementScoreCannotSave("Judge at least one evidence category.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().select_related("location").get(pk=assessment.pk)
+        if locked.state != AssessmentState.IN_PROGRESS:
+            raise StatementScoreCannotSave("Judgements can be changed only while the assessment is in progress.")
+        if location_is_rated(locked.location):
+            raise StatementScoreCannotSave("This service is rated: give the statement a score instead.")
+        RegulationsJudgement.objects.filter(assessment=locked, statement=statement).delete()
+        RegulationsJudgement.objects.bulk_create(
+            RegulationsJudgement(assessment=locked, statement=statement, category=c, met=m, by=by, at=now)
+            for c, m in chosen.items()
+        )
+        audit_event_record(
+            by=by,
+            subject=locked,
+            action="assessment.regulations_judge",
+            to_state="met" if all(chosen.values()) else "not_all_met",
+            data={"statement": statement.slug},
         )

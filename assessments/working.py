@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from assessments import ratings
 from assessments.models import (
     Assessment,
@@ -224,3 +226,62 @@ def location_flags(location) -> list[str]:
     elif len(recent) >= 2 and recent[0] == recent[1] == "requires_improvement":
         flags.append(FLAG_REGULATION_17)
     return flags
+
+
+@dataclass
+class RegulationsStatementLine:
+    statement: QualityStatement
+    result: ratings.RegulationsResult | None
+    dated: datetime.date | None
+
+
+@dataclass
+class RegulationsKeyQuestion:
+    key_question: str
+    label: str
+    lines: list[RegulationsStatementLine]
+    result: ratings.RegulationsResult | None
+
+
+def location_regulations(location, *, preview: Assessment | None = None) -> list[RegulationsKeyQuestion]:
+    """For services that are not rated: each statement's and key question's "regulations met" judgement.
+
+    The latest judgement of each statement counts (from completed assessments, or the one previewed).
+    """
+    from assessments.models import RegulationsJudgement
+
+    statements = list(QualityStatement.objects.filter(retired_at__isnull=True).order_by("order"))
+    rows = RegulationsJudgement.objects.filter(assessment__location=location).select_related("assessment")
+    if preview is not None:
+        rows = rows.filter(Q(assessment__state=AssessmentState.COMPLETED) | Q(assessment=preview))
+    else:
+        rows = rows.filter(assessment__state=AssessmentState.COMPLETED)
+    by_statement: dict[int, dict[int, tuple[datetime.datetime, bool]]] = {}
+    for row in rows:
+        when = row.assessment.completed_at or row.at
+        if preview is not None and row.assessment_id == preview.pk:
+            when = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+        latest = by_statement.setdefault(row.statement_id, {})
+        # Keep only the newest assessment's judgements for each statement.
+        newest = max((w for w, _ in latest.values()), default=None)
+        if newest is None or when > newest:
+            latest.clear()
+        if newest is None or when >= newest:
+            latest[row.category_id] = (when, row.met)
+    result = []
+    for kq in KeyQuestionSlug:
+        lines = []
+        for s in (s for s in statements if s.key_question == kq.value):
+            judged = by_statement.get(s.pk)
+            if judged:
+                when = next(iter(judged.values()))[0]
+                dated = None if when.year == datetime.MAXYEAR else when.date()
+                lines.append(
+                    RegulationsStatementLine(s, ratings.judge_quality_statement([m for _, m in judged.values()]), dated)
+                )
+            else:
+                lines.append(RegulationsStatementLine(s, None, None))
+        judged_lines = [line.result.judgement for line in lines if line.result]
+        kq_result = ratings.judge_key_question_regulations(judged_lines) if judged_lines else None
+        result.append(RegulationsKeyQuestion(kq.value, kq.label, lines, kq_result))
+    return result

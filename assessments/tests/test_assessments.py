@@ -314,7 +314,7 @@ def test_assessment_pages_query_budget(client, django_assert_max_num_queries, in
     client.force_login(inspector)
     for url, budget in [
         (reverse("assessments:caseload"), 8),
-        (reverse("assessments:workspace", args=[assessment.pk]), 14),
+        (reverse("assessments:workspace", args=[assessment.pk]), 17),
         (reverse("public:how-rated", args=[location.cqc_id]), 10),
     ]:
         with django_assert_max_num_queries(budget):
@@ -436,3 +436,35 @@ def test_assessment_information_request_gives_five_working_days(client, inspecto
     response = client.post(url, follow=True)
     assert "already waiting for the provider" in response.text
     assert assessment.information_requests.count() == 1
+
+
+@pytest.mark.django_db
+def test_non_rated_service_is_judged_regulations_met_or_not(client, inspector, statements):
+    from assessments.models import EvidenceCategory
+
+    dentist = LocationFactory(name="Smile Dental", service_types=["Dentist"])
+    safe = [s for s in statements if s.key_question == "safe"][:2]
+    with transaction.atomic():
+        assessment = assessment_start(
+            by=inspector,
+            assessment=assessment_create(
+                by=inspector, location=dentist, kind="planned", announced=True, statements=safe
+            ),
+        )
+    client.force_login(inspector)
+    categories = list(EvidenceCategory.objects.order_by("order"))
+    url = reverse("assessments:statement", args=[assessment.pk, safe[0].slug])
+    response = client.post(url, {"save_judgement": "1"})
+    assert "Judge at least one evidence category" in response.text
+    client.post(
+        url, {"save_judgement": "1", f"category_{categories[0].pk}": "met", f"category_{categories[3].pk}": "not_met"}
+    )
+    url2 = reverse("assessments:statement", args=[assessment.pk, safe[1].slug])
+    client.post(url2, {"save_judgement": "1", f"category_{categories[0].pk}": "met"})
+    # A score cannot be given to a service that is not rated... and completing needs every statement judged.
+    with transaction.atomic():
+        assessment_complete(by=inspector, assessment=assessment)
+    text = client.get(reverse("public:how-rated", args=[dentist.cqc_id])).text
+    assert "This type of service is not rated" in text
+    assert "Safe: Not all regulations met" in text
+    assert "Effective: Not assessed" in text

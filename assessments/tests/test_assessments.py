@@ -315,7 +315,7 @@ def test_assessment_pages_query_budget(client, django_assert_max_num_queries, in
     for url, budget in [
         (reverse("assessments:caseload"), 8),
         (reverse("assessments:workspace", args=[assessment.pk]), 17),
-        (reverse("public:how-rated", args=[location.cqc_id]), 10),
+        (reverse("public:how-rated", args=[location.cqc_id]), 12),
     ]:
         with django_assert_max_num_queries(budget):
             assert client.get(url).status_code == 200

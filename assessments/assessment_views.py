@@ -262,19 +262,62 @@ def rating_suspend(request: HttpRequest, location_pk: int) -> HttpResponse:
 @require_POST
 def assessment_information_request(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment(request, pk)
-    if assessment.information_requests.filter(state="requested").exists():
-        messages.error(request, "An information request for this assessment is already waiting for the provider.")
-        return redirect("assessments:workspace", pk=assessment.pk)
     questions = request.POST.get("questions", "").strip()[:5000] or (
         "Please tell us about your service before our assessment: the people you support, your staffing, "
         "incidents and complaints in the last 12 months, and any changes you have made since we last looked."
     )
-    info = services.information_request_send(
-        by=request.user,
-        location=assessment.location,
-        questions=questions,
-        today=timezone.localdate(),
-        assessment=assessment,
-    )
+    try:
+        info = services.information_request_send(
+            by=request.user,
+            location=assessment.location,
+            questions=questions,
+            today=timezone.localdate(),
+            assessment=assessment,
+        )
+    except services.InformationRequestCannotSend as exc:
+        messages.error(request, str(exc))
+        return redirect("assessments:workspace", pk=assessment.pk)
     messages.success(request, "Information request sent: the provider has 5 working days to respond.")
     return redirect("assessments:information-request", pk=info.pk)
+
+
+@login_required
+def scope(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(request, pk)
+    statements = list(QualityStatement.objects.filter(retired_at__isnull=True).order_by("order"))
+    chosen = (
+        {int(v) for v in request.POST.getlist("statements") if v.isdigit()}
+        if request.method == "POST"
+        else set(assessment.statements.values_list("pk", flat=True))
+    )
+    error = ""
+    if request.method == "POST":
+        try:
+            services.assessment_scope_set(
+                by=request.user, assessment=assessment, statements=[s for s in statements if s.pk in chosen]
+            )
+        except services.AssessmentCannotChange as exc:
+            error = str(exc)
+        else:
+            messages.success(request, "The statements in scope have been updated.")
+            return redirect("assessments:workspace", pk=assessment.pk)
+    return render(
+        request,
+        "assessments/scope.html",
+        {"assessment": assessment, "statements": statements, "chosen": chosen, "error": error},
+    )
+
+
+@login_required
+@require_POST
+def team_add(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(request, pk)
+    try:
+        services.assessment_team_add(
+            by=request.user, assessment=assessment, name=request.POST.get("name", ""), role=request.POST.get("role", "")
+        )
+    except services.AssessmentCannotChange as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Added to the team.")
+    return redirect("assessments:workspace", pk=assessment.pk)

@@ -24,6 +24,7 @@ from assessments.models import (
 from cqcportal.accounts import rules as perms
 from cqcportal.audit.services import audit_event_record
 from cqcportal.deadlines import selectors as deadline_selectors
+from cqcportal.deadlines.models import Deadline, DeadlineState
 from cqcportal.deadlines.registry import on_expiry
 from cqcportal.deadlines.rules import Kind
 from cqcportal.deadlines.services import deadline_meet, deadline_open
@@ -33,7 +34,7 @@ RESPONSE_MAX_CHARS = 20_000
 
 
 class InformationRequestCannotSend(Exception):
-    """Only the regulator's staff may request information."""
+    """Only the regulator's staff may request information, and an assessment has one waiting request at a time."""
 
 
 class InformationRequestCannotSubmit(Exception):
@@ -62,9 +63,18 @@ def information_request_send(
     :raises InformationRequestCannotSend: when ``by`` is not regulator staff.
     """
     if not perms.is_regulator_staff(by):
-        raise InformationRequestCannotSend()
+        raise InformationRequestCannotSend("Only the regulator's staff can request information.")
     now = now or timezone.now()
     with transaction.atomic():
+        if assessment is not None:
+            # One waiting request per assessment: a second click or a colleague at the same moment finds it.
+            Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
+            if InformationRequest.objects.filter(
+                assessment=assessment, state=InformationRequestState.REQUESTED
+            ).exists():
+                raise InformationRequestCannotSend(
+                    "An information request for this assessment is already waiting for the provider."
+                )
         request = InformationRequest.objects.create(
             location=location,
             provider=location.provider,
@@ -118,8 +128,18 @@ def information_request_submit(
         )
     if not perms.belongs_to_same_provider(by, request):
         raise InformationRequestCannotSubmit("You cannot answer for this organisation.")
-    _, on_behalf_of = perms.can_act_as_registered_person(by, request, today=today)
+    allowed, on_behalf_of = perms.can_act_as_registered_person(by, request, today=today)
+    if not allowed:
+        raise InformationRequestCannotSubmit(
+            "Only a registered person (registered manager, nominated individual or chief executive), or a "
+            "colleague they have named as their delegate, can answer an information request."
+        )
     with transaction.atomic():
+        # Lock the window before the request, in the same order as the sweep (deadline, then case), so a
+        # submission at the last moment and the midnight sweep cannot deadlock.
+        live = deadline_selectors.live_deadline_for(request, request.window_kind)
+        if live is not None:
+            Deadline.objects.select_for_update(of=("self",)).filter(pk=live.pk).first()
         locked = InformationRequest.objects.select_for_update().get(pk=request.pk)
         if locked.state == InformationRequestState.SUBMITTED or locked.state == InformationRequestState.REVIEWED:
             raise InformationRequestCannotSubmit(
@@ -130,7 +150,8 @@ def information_request_submit(
                 "This request closed on its deadline, so we cannot accept a response here. Contact your inspector."
             )
         deadline = deadline_selectors.live_deadline_for(locked, locked.window_kind)
-        if deadline is not None and now > deadline.due_at:
+        # While the clock is paused the window cannot close; the due date moves when it restarts.
+        if deadline is not None and deadline.state == DeadlineState.OPEN and now > deadline.due_at:
             raise InformationRequestCannotSubmit(
                 f"The deadline was the end of {deadline.due_date:%-d %B %Y}, so we cannot accept a response here. "
                 "Contact your inspector."
@@ -248,6 +269,8 @@ def assessment_create(
     announced: bool,
     onsite_start_date: datetime.date | None = None,
     onsite_end_date: datetime.date | None = None,
+    offsite_start_date: datetime.date | None = None,
+    offsite_end_date: datetime.date | None = None,
     statements=None,
 ) -> Assessment:
     """Plan an assessment of ``location``, in scope by default the priority statements for its service types.
@@ -258,6 +281,8 @@ def assessment_create(
         raise AssessmentCannotChange("Only the regulator's staff can plan an assessment.")
     if onsite_start_date and onsite_end_date and onsite_end_date < onsite_start_date:
         raise AssessmentCannotChange("The on-site visit must end on or after the day it starts.")
+    if offsite_start_date and offsite_end_date and offsite_end_date < offsite_start_date:
+        raise AssessmentCannotChange("The off-site work must end on or after the day it starts.")
     with transaction.atomic():
         assessment = Assessment.objects.create(
             location=location,
@@ -267,6 +292,8 @@ def assessment_create(
             announced=announced,
             onsite_start_date=onsite_start_date,
             onsite_end_date=onsite_end_date,
+            offsite_start_date=offsite_start_date,
+            offsite_end_date=offsite_end_date,
         )
         if statements is None:
             statements = QualityStatement.objects.filter(
@@ -439,7 +466,7 @@ def assessment_complete(
             LocationRating.objects.filter(location=locked.location, key_question="overall").update(
                 status=LocationRating.Status.INSPECTED_NOT_RATED,
                 status_reason=not_rated_reason.strip()[:500],
-                status_since=now.date(),
+                status_since=timezone.localdate(now),
             )
         AssessmentOutcome.objects.create(
             assessment=locked,
@@ -626,3 +653,47 @@ def regulations_judge(*, by, assessment: Assessment, statement, judgements: dict
             to_state="met" if all(chosen.values()) else "not_all_met",
             data={"statement": statement.slug},
         )
+
+
+def assessment_scope_set(*, by, assessment: Assessment, statements) -> Assessment:
+    """Change the statements in scope (before completion); statements already scored stay in scope.
+
+    :raises AssessmentCannotChange: when the assessment is closed, nothing is chosen, or a scored statement is dropped.
+    """
+    if not perms.is_regulator_staff(by):
+        raise AssessmentCannotChange("Only the regulator's staff can change the scope.")
+    chosen = {s.pk for s in statements}
+    if not chosen:
+        raise AssessmentCannotChange("Choose at least one quality statement.")
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        if locked.state not in (AssessmentState.PLANNED, AssessmentState.IN_PROGRESS):
+            raise AssessmentCannotChange(f"This assessment is {locked.get_state_display().lower()}.")
+        scored = set(locked.scores.values_list("statement_id", flat=True)) | set(
+            locked.regulations_judgements.values_list("statement_id", flat=True)
+        )
+        if scored - chosen:
+            raise AssessmentCannotChange("A statement that already has a score or judgement must stay in scope.")
+        locked.statements.set(chosen)
+        audit_event_record(by=by, subject=locked, action="assessment.scope", data={"statements": len(chosen)})
+    return locked
+
+
+def assessment_team_add(*, by, assessment: Assessment, name: str, role: str, user=None) -> AssessmentTeamMember:
+    """Add a member to the assessment team (an assessor, inspector, specialist adviser or expert by experience).
+
+    :raises AssessmentCannotChange: when the name or role is missing or the assessment is closed.
+    """
+    if not perms.is_regulator_staff(by):
+        raise AssessmentCannotChange("Only the regulator's staff can change the team.")
+    if not name.strip() or role not in AssessmentTeamMember.Role.values:
+        raise AssessmentCannotChange("Enter the person's name and choose their role.")
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        if locked.state not in (AssessmentState.PLANNED, AssessmentState.IN_PROGRESS):
+            raise AssessmentCannotChange(f"This assessment is {locked.get_state_display().lower()}.")
+        member = AssessmentTeamMember.objects.create(assessment=locked, user=user, name=name.strip()[:200], role=role)
+        audit_event_record(
+            by=by, subject=locked, action="assessment.team_add", data={"name": member.name, "role": role}
+        )
+    return member

@@ -10,6 +10,8 @@ urlpatterns = [
     path("locations/<int:location_pk>/suspend-rating/", assessment_views.rating_suspend, name="rating-suspend"),
     path("<int:pk>/", assessment_views.workspace, name="workspace"),
     path("<int:pk>/depart/", assessment_views.depart, name="depart"),
+    path("<int:pk>/scope/", assessment_views.scope, name="scope"),
+    path("<int:pk>/team/", assessment_views.team_add, name="team-add"),
     path(
         "<int:pk>/information-request/",
         assessment_views.assessment_information_request,

@@ -53,6 +53,7 @@ def information_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "deadlines": deadlines,
             "window": next((d for d in deadlines if d.kind == info.window_kind), None),
             "is_staff_user": perms.is_regulator_staff(request.user),
+            "can_answer": perms.can_act_as_registered_person(request.user, info, today=timezone.localdate())[0],
             "pause_form": PauseForm(),
             "extend_form": ExtendForm(),
         },

@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils import timezone
 
 from assessments import ratings
 from assessments.models import (
@@ -96,10 +97,12 @@ def location_working(
     )
     latest: dict[int, tuple[int, datetime.date, int]] = {}
     for row in scores:
-        latest.setdefault(row.statement_id, (row.score, row.assessment.completed_at.date(), row.assessment_id))
+        latest.setdefault(
+            row.statement_id, (row.score, timezone.localdate(row.assessment.completed_at), row.assessment_id)
+        )
     newest_assessment = None
     if preview is not None:
-        preview_date = (preview.completed_at or preview.started_at or preview.created_at).date()
+        preview_date = timezone.localdate(preview.completed_at or preview.started_at or preview.created_at)
         for row in StatementScore.objects.filter(assessment=preview):
             latest[row.statement_id] = (row.score, preview_date, preview.pk)
         newest_assessment = preview.pk
@@ -275,7 +278,7 @@ def location_regulations(location, *, preview: Assessment | None = None) -> list
             judged = by_statement.get(s.pk)
             if judged:
                 when = next(iter(judged.values()))[0]
-                dated = None if when.year == datetime.MAXYEAR else when.date()
+                dated = None if when.year == datetime.MAXYEAR else timezone.localdate(when)
                 lines.append(
                     RegulationsStatementLine(s, ratings.judge_quality_statement([m for _, m in judged.values()]), dated)
                 )

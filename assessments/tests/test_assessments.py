@@ -468,3 +468,34 @@ def test_non_rated_service_is_judged_regulations_met_or_not(client, inspector, s
     assert "This type of service is not rated" in text
     assert "Safe: Not all regulations met" in text
     assert "Effective: Not assessed" in text
+
+
+@pytest.mark.django_db
+def test_scope_can_be_changed_but_scored_statements_stay(client, started, inspector, statements):
+    with transaction.atomic():
+        statement_score_set(
+            by=inspector,
+            assessment=started,
+            statement=statements[0],
+            score=3,
+            summary="",
+            judgement="",
+            expected_version=0,
+        )
+    client.force_login(inspector)
+    url = reverse("assessments:scope", args=[started.pk])
+    response = client.post(url, {"statements": [statements[1].pk]})
+    assert "must stay in scope" in response.text
+    assert started.statements.count() == 34
+    client.post(url, {"statements": [statements[0].pk, statements[1].pk]})
+    assert set(started.statements.values_list("pk", flat=True)) == {statements[0].pk, statements[1].pk}
+
+
+@pytest.mark.django_db
+def test_team_member_added_and_bad_input_refused(client, started, inspector):
+    client.force_login(inspector)
+    url = reverse("assessments:team-add", args=[started.pk])
+    response = client.post(url, {"name": "", "role": "expert_by_experience"}, follow=True)
+    assert "Enter the person" in response.text
+    client.post(url, {"name": "Evie Expert", "role": "expert_by_experience"})
+    assert started.team.filter(name="Evie Expert", role="expert_by_experience").exists()

@@ -200,3 +200,29 @@ def test_information_request_pages_query_budget(
     for url, budget in [(_url(info), 14), (reverse("notifications:inbox"), 8), (reverse("core:dashboard"), 14)]:
         with django_assert_max_num_queries(budget):
             assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_information_request_colleague_without_delegation_cannot_answer(client, info, provider_user):
+    colleague = ProviderUserFactory(membership__provider=provider_user.membership.provider)
+    with time_machine.travel(datetime.datetime(2027, 3, 10, 12, tzinfo=LONDON), tick=False):
+        client.force_login(colleague)
+        page = client.get(_url(info))
+        assert "or a colleague they have named as their delegate, answers this request" in page.text
+        response = client.post(_url(info), {"response": "I'll answer."})
+    assert "Only a registered person" in response.text
+    assert _reload(info).state == InformationRequestState.REQUESTED
+
+
+@pytest.mark.django_db
+def test_information_request_paused_past_due_date_still_accepts_the_answer(client, info, inspector, provider_user):
+    from cqcportal.deadlines.services import deadline_pause
+
+    window = Deadline.objects.get(object_id=str(info.pk), kind=Kind.PROVIDER_INFORMATION_REQUEST)
+    deadline_pause(deadline=window, by=inspector, reason="Manager ill", today=datetime.date(2027, 3, 10))
+    with time_machine.travel(datetime.datetime(2027, 3, 24, 12, tzinfo=LONDON), tick=False):
+        client.force_login(provider_user)
+        response = client.post(_url(info), {"response": "Here it is."}, follow=True)
+    assert "Your response has been sent" in response.text
+    window = Deadline.objects.get(pk=window.pk)
+    assert window.state == DeadlineState.MET and window.met_on_time is True

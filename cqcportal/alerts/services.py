@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
@@ -48,6 +49,10 @@ class SubscriptionCannotUnsubscribe(Exception):
 
 class DigestCannotSend(ValueError):
     """A digest week starts on a Monday."""
+
+
+def _email_key(email: str) -> str:
+    return hashlib.sha256(email.lower().encode()).hexdigest()[:32]
 
 
 def _absolute(path: str) -> str:
@@ -238,7 +243,8 @@ def digests_send_weekly(*, week_start: datetime.date) -> int:
     by_email: dict[str, list[Subscription]] = defaultdict(list)
     for subscription in selectors.subscriptions_for_events(events=events):
         by_email[subscription.email].append(subscription)
-    keys = {email: f"alerts.digest:{email}:{week_start.isoformat()}" for email in by_email}
+    # Hashed: an e-mail address can be 254 characters, longer than a notification key allows.
+    keys = {email: f"alerts.digest:{_email_key(email)}:{week_start.isoformat()}" for email in by_email}
     already = set(Notification.objects.filter(dedupe_key__in=keys.values()).values_list("dedupe_key", flat=True))
 
     # An index per target makes matching linear in events plus subscriptions, not their product.

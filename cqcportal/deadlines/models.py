@@ -112,9 +112,10 @@ class Deadline(models.Model):
 
     @transition(field=state, source=list(LIVE_STATES), target=DeadlineState.MET)
     def meet(self, *, at):
+        # Met while the clock was stopped counts as on time: the window had not run out.
+        self.met_on_time = self.state == DeadlineState.PAUSED or at <= self.due_at
         self.paused_on = None
         self.closed_at = at
-        self.met_on_time = at <= self.due_at
         self.next_action_at = None
 
     @transition(field=state, source=DeadlineState.OPEN, target=DeadlineState.MISSED)

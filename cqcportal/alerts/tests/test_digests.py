@@ -1,4 +1,5 @@
 import datetime
+import hashlib
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -149,7 +150,10 @@ def test_digests_send_weekly_run_twice_sends_one_digest_per_email():
     assert digests_send_weekly(week_start=WEEK) == 1
     assert digests_send_weekly(week_start=WEEK) == 0
     assert Notification.objects.filter(kind="alerts.digest").count() == 1
-    assert Notification.objects.get().dedupe_key == "alerts.digest:ann@example.org:2025-03-24"
+    assert (
+        Notification.objects.get().dedupe_key
+        == f"alerts.digest:{hashlib.sha256(b'ann@example.org').hexdigest()[:32]}:2025-03-24"
+    )
 
 
 @pytest.mark.django_db
@@ -200,3 +204,37 @@ def test_digests_send_weekly_reads_do_not_grow_with_subscribers(django_assert_ma
     with CaptureQueriesContext(connection) as second_run:
         assert digests_send_weekly(week_start=WEEK) == 0
     assert len(second_run.captured_queries) == DIGEST_READ_QUERIES
+
+
+@pytest.mark.django_db
+def test_digest_for_a_254_character_address_is_sent_and_others_still_get_theirs():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cqcportal.alerts.models import PublicEvent, Subscription
+    from cqcportal.alerts.services import digests_send_weekly
+    from cqcportal.notifications.models import Notification
+    from cqcportal.tests.factories import LocationFactory
+
+    location = LocationFactory()
+    long_email = ("a" * 64) + "@" + ".".join(["b" * 59] * 3) + ".example"
+    assert len(long_email) > 200
+    for email in (long_email, "zz@example.org"):
+        Subscription.objects.create(
+            email=email,
+            location=location,
+            confirm_token=f"c-{email[:10]}{len(email)}",
+            unsubscribe_token=f"u-{email[:10]}{len(email)}",
+            confirmed_at=timezone.now(),
+        )
+    PublicEvent.objects.create(
+        location=location,
+        kind="location_inspected",
+        title="Assessed",
+        url="/x/",
+        dedupe_key="e1",
+        occurred_at=timezone.make_aware(dt.datetime(2025, 3, 25, 10)),
+    )
+    assert digests_send_weekly(week_start=dt.date(2025, 3, 24)) == 2
+    assert set(Notification.objects.values_list("to_email", flat=True)) == {long_email, "zz@example.org"}

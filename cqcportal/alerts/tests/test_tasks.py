@@ -1,4 +1,5 @@
 import datetime
+import hashlib
 
 import pytest
 from django.utils import timezone
@@ -30,7 +31,10 @@ def test_digests_send_weekly_task_sends_last_weeks_digest(monkeypatch):
         location=subscription.location, occurred_at=datetime.datetime(2025, 3, 26, 10, 0, tzinfo=datetime.UTC)
     )
     assert digests_send_weekly_task() == 1
-    assert Notification.objects.get().dedupe_key == "alerts.digest:ann@example.org:2025-03-24"
+    assert (
+        Notification.objects.get().dedupe_key
+        == f"alerts.digest:{hashlib.sha256(b'ann@example.org').hexdigest()[:32]}:2025-03-24"
+    )
 
 
 @pytest.mark.django_db

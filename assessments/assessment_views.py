@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -321,3 +321,10 @@ def team_add(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Added to the team.")
     return redirect("assessments:workspace", pk=assessment.pk)
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int, item_pk: int) -> FileResponse:
+    assessment = _assessment(request, pk)
+    item = get_object_or_404(EvidenceItem.objects.filter(assessment=assessment).exclude(document=""), pk=item_pk)
+    return FileResponse(item.document.open("rb"), as_attachment=True, filename=item.document.name.rsplit("/", 1)[-1])

@@ -253,7 +253,11 @@ class StatementScore(models.Model):
 
 
 def evidence_upload_to(instance, filename: str) -> str:
-    return f"evidence/{instance.assessment_id}/{filename}"
+    # Evidence is confidential: files live outside the web root and are served only by a staff-only view;
+    # the random folder keeps two uploads with one name apart.
+    import uuid
+
+    return f"evidence/{instance.assessment_id}/{uuid.uuid4().hex}/{filename}"
 
 
 class EvidenceItem(models.Model):

@@ -310,8 +310,10 @@ def assessment_create(
 def assessment_start(*, by, assessment: Assessment, now: datetime.datetime | None = None) -> Assessment:
     """Begin the assessment (on-site or off-site activity has started).
 
-    :raises AssessmentCannotChange: when it is not planned.
+    :raises AssessmentCannotChange: when it is not planned, or ``by`` is not on the assessment.
     """
+    if not by.has_perm("assessments.conduct", assessment):
+        raise AssessmentCannotChange("Only the assessment's lead, its team or a senior manager can start it.")
     with transaction.atomic():
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if not can_proceed(locked.start):
@@ -342,8 +344,8 @@ def statement_score_set(
     """
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 4:
         raise StatementScoreCannotSave("Choose a score from 1 to 4.")
-    if not perms.is_regulator_staff(by):
-        raise StatementScoreCannotSave("Only the regulator's staff can score.")
+    if not by.has_perm("assessments.conduct", assessment):
+        raise StatementScoreCannotSave("Only the assessment's lead, its team or a senior manager can score it.")
     now = now or timezone.now()
     with transaction.atomic():
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
@@ -437,9 +439,13 @@ def assessment_complete(
     """Finish the assessment: its scores become the location's current scores and its ratings are recalculated.
 
     With ``not_rated_reason`` the location is "inspected but not rated" (e.g. too little evidence to rate).
-    :raises AssessmentCannotChange: when it is not in progress or a statement in scope has no score.
+    :raises AssessmentCannotChange: when it is not in progress, a statement in scope has no score, or ``by``
+        is not on the assessment.
     """
     from assessments.working import location_working
+
+    if not by.has_perm("assessments.conduct", assessment):
+        raise AssessmentCannotChange("Only the assessment's lead, its team or a senior manager can complete it.")
     from cqcportal.alerts.services import public_event_record
 
     now = now or timezone.now()
@@ -521,7 +527,6 @@ def location_ratings_save(*, location, working, now: datetime.datetime) -> None:
 
 
 RATIONALE_MIN_CHARS = 20
-DEPARTURE_ROLES = ("Operations manager", "Deputy director", "Chief inspector")
 
 
 class RatingCannotDepart(Exception):
@@ -543,8 +548,7 @@ def rating_depart(*, by, assessment: Assessment, key_question: str, rating: str,
     from assessments import ratings as rules
     from assessments.working import location_working
 
-    authorised = by.pk == assessment.lead_id or any(g.name in DEPARTURE_ROLES for g in by.groups.all())
-    if not perms.is_regulator_staff(by) or not authorised:
+    if not by.has_perm("assessments.depart_from_rating", assessment):
         raise RatingCannotDepart("Only the lead inspector or an operations manager or above can depart from a rating.")
     rationale = rationale.strip()
     if len(rationale) < RATIONALE_MIN_CHARS:
@@ -629,8 +633,8 @@ def regulations_judge(*, by, assessment: Assessment, statement, judgements: dict
     """
     from assessments.models import RegulationsJudgement
 
-    if not perms.is_regulator_staff(by):
-        raise StatementScoreCannotSave("Only the regulator's staff can judge.")
+    if not by.has_perm("assessments.conduct", assessment):
+        raise StatementScoreCannotSave("Only the assessment's lead, its team or a senior manager can judge it.")
     chosen = {category: met for category, met in judgements.items() if met is not None}
     if not chosen:
         raise StatementScoreCannotSave("Judge at least one evidence category.")

@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("<int:pk>/<str:action>/", assessment_views.assessment_transition, name="assessment-transition"),
     path("<int:pk>/statements/<slug:slug>/", assessment_views.statement, name="statement"),
+    path("<int:pk>/evidence/<int:item_pk>/", assessment_views.evidence_download, name="evidence-download"),
     path(
         "locations/<int:location_pk>/information-requests/new/",
         views.information_request_new,

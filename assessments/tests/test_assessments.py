@@ -195,7 +195,7 @@ def test_statement_score_out_of_range_is_refused(started, inspector, statements,
 
 @pytest.mark.django_db
 def test_statement_score_second_person_at_once_is_refused_and_first_kept(started, inspector, statements):
-    colleague = StaffFactory(full_name="Cara Colleague")
+    colleague = _team_colleague(started)
     with transaction.atomic():
         statement_score_set(
             by=inspector,
@@ -241,7 +241,7 @@ def test_statement_page_bad_score_and_conflict_keep_what_was_typed(client, start
     assert "My careful findings" in response.text
     with transaction.atomic():
         statement_score_set(
-            by=StaffFactory(full_name="Cara Colleague"),
+            by=_team_colleague(started),
             assessment=started,
             statement=statements[0],
             score=2,
@@ -499,3 +499,74 @@ def test_team_member_added_and_bad_input_refused(client, started, inspector):
     assert "Enter the person" in response.text
     client.post(url, {"name": "Evie Expert", "role": "expert_by_experience"})
     assert started.team.filter(name="Evie Expert", role="expert_by_experience").exists()
+
+
+@pytest.mark.django_db
+def test_evidence_document_is_downloaded_by_staff_only(
+    client, started, inspector, statements, provider_user, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments.models import EvidenceCategory, EvidenceItem
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(inspector)
+    url = reverse("assessments:statement", args=[started.pk, statements[0].slug])
+    client.post(
+        url,
+        {
+            "add_evidence": "1",
+            "category": EvidenceCategory.objects.first().pk,
+            "note": "Rota",
+            "document": SimpleUploadedFile("rota.pdf", b"%PDF-1.4 rota"),
+        },
+    )
+    item = EvidenceItem.objects.get()
+    download = reverse("assessments:evidence-download", args=[started.pk, item.pk])
+    response = client.get(download)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 rota"
+    assert 'attachment; filename="rota.pdf"' in response["Content-Disposition"]
+    client.force_login(provider_user)
+    assert client.get(download).status_code == 404
+
+
+def _team_colleague(assessment):
+    from assessments.services import assessment_team_add
+
+    colleague = StaffFactory(full_name="Cara Colleague")
+    with transaction.atomic():
+        assessment_team_add(
+            by=assessment.lead, assessment=assessment, name=colleague.full_name, role="assessor", user=colleague
+        )
+    return colleague
+
+
+@pytest.mark.django_db
+def test_staff_not_on_the_assessment_cannot_score_or_complete(started, statements):
+    from cqcportal.accounts.models import StaffRole
+
+    outsider = StaffFactory()
+    with pytest.raises(StatementScoreCannotSave, match="lead, its team or a senior manager"), transaction.atomic():
+        statement_score_set(
+            by=outsider,
+            assessment=started,
+            statement=statements[0],
+            score=3,
+            summary="",
+            judgement="",
+            expected_version=0,
+        )
+    with pytest.raises(AssessmentCannotChange, match="lead, its team or a senior manager"), transaction.atomic():
+        assessment_complete(by=outsider, assessment=started)
+    manager = StaffFactory(roles=[StaffRole.OPERATIONS_MANAGER])
+    with transaction.atomic():
+        statement_score_set(
+            by=manager,
+            assessment=started,
+            statement=statements[0],
+            score=3,
+            summary="",
+            judgement="",
+            expected_version=0,
+        )

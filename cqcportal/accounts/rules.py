@@ -147,3 +147,24 @@ def can_act_as_registered_person(user, obj, *, today: datetime.date):
     if delegation is None:
         return False, None
     return True, delegation.delegator
+
+
+# --- Assessments -----------------------------------------------------------------------------------------
+
+is_senior_staff = has_staff_role(StaffRole.OPERATIONS_MANAGER, StaffRole.DEPUTY_DIRECTOR, StaffRole.CHIEF_INSPECTOR)
+
+
+@rules.predicate
+def leads_assessment(user, assessment) -> bool:
+    return assessment is not None and user.is_authenticated and assessment.lead_id == user.pk
+
+
+@rules.predicate
+def is_on_assessment_team(user, assessment) -> bool:
+    return assessment is not None and user.is_authenticated and assessment.team.filter(user=user).exists()
+
+
+# Start, score, judge and complete an assessment: its lead and team, or a senior manager.
+rules.add_perm("assessments.conduct", is_regulator_staff & (leads_assessment | is_on_assessment_team | is_senior_staff))
+# Depart from a calculated rating (professional judgement): the lead, or a senior manager.
+rules.add_perm("assessments.depart_from_rating", is_regulator_staff & (leads_assessment | is_senior_staff))

@@ -7,7 +7,7 @@ import datetime
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.html import escape, urlize
 
@@ -81,7 +81,7 @@ def notification_send(*, notification_id: int) -> bool:
     with transaction.atomic():
         # The row lock makes two workers that got the same message send it once.
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
-        if notification is None or notification.sent_at is not None:
+        if notification is None or notification.sent_at is not None or notification.attempts >= MAX_ATTEMPTS:
             return False
         try:
             message = EmailMultiAlternatives(
@@ -97,24 +97,40 @@ def notification_send(*, notification_id: int) -> bool:
         except Exception as exc:  # a mail server fails in many ways; all are recorded and retried
             error = f"{type(exc).__name__}: {exc}"[:2000]
         else:
+            now = timezone.now()
             Notification.objects.filter(pk=notification.pk).update(
-                sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+                sent_at=now, attempts=F("attempts") + 1, last_attempt_at=now, last_error=""
             )
             return True
-    Notification.objects.filter(pk=notification_id).update(attempts=F("attempts") + 1, last_error=error)
+    Notification.objects.filter(pk=notification_id).update(
+        attempts=F("attempts") + 1, last_attempt_at=timezone.now(), last_error=error
+    )
     raise NotificationCannotBeSent(error)
 
 
-def notifications_requeue_unsent(*, older_than_seconds: int = 120, max_attempts: int = 8) -> int:
-    """Queue again every e-mail still unsent after a while (a lost message, a broker outage); returns how many."""
+MAX_ATTEMPTS = 8
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """How long after a failed attempt the next one is due: 2, 4, 8 ... minutes, at most an hour."""
+    return datetime.timedelta(minutes=min(2**attempts, 60))
+
+
+def notifications_requeue_unsent(*, older_than_seconds: int = 120) -> int:
+    """Queue every e-mail that is due a (re)try: never tried after a while (a lost message, a broker outage), or
+    failed and past its back-off. The only retry mechanism, so an outage never multiplies attempts.
+    """
     from cqcportal.notifications.tasks import notification_send_task
 
-    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
-    ids = list(
-        Notification.objects.filter(sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=max_attempts)
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(seconds=older_than_seconds)
+    candidates = (
+        Notification.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+        .filter(Q(last_attempt_at__isnull=True, created_at__lt=cutoff) | Q(last_attempt_at__lt=now - retry_delay(1)))
         .order_by("created_at")
-        .values_list("pk", flat=True)[:1000]
+        .values_list("pk", "attempts", "last_attempt_at")[:1000]
     )
-    for pk in ids:
+    due = [pk for pk, attempts, last in candidates if last is None or last <= now - retry_delay(attempts)]
+    for pk in due:
         notification_send_task.apply_async(kwargs={"notification_id": pk}, ignore_result=True)
-    return len(ids)
+    return len(due)

@@ -7,10 +7,8 @@ from cqcportal.notifications.services import notification_send, notifications_re
 
 @shared_task(
     name="notifications.send",
-    autoretry_for=(Exception,),
-    retry_backoff=30,
-    retry_backoff_max=60 * 30,
-    max_retries=8,
+    # No autoretry here: the periodic requeue is the one retry mechanism (with back-off from the row's
+    # attempts), so a mail outage never multiplies attempts. Failures are recorded on the row.
     acks_late=True,  # safe: notification_send does its work at most once per notification
 )
 def notification_send_task(*, notification_id: int) -> bool:

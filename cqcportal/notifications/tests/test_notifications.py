@@ -62,3 +62,36 @@ class FailingBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("SMTP is down")
+
+
+@pytest.mark.django_db
+def test_requeue_retries_failed_emails_with_back_off_and_stops_at_the_cap(
+    inspector, settings, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from cqcportal.notifications.services import MAX_ATTEMPTS, notifications_requeue_unsent
+
+    settings.EMAIL_BACKEND = "cqcportal.notifications.tests.test_notifications.FailingBackend"
+    with transaction.atomic():
+        n = notification_queue(recipient=inspector, subject="S", body="B", dedupe_key="k-backoff")
+    Notification.objects.filter(pk=n.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=5))
+    with pytest.raises(NotificationCannotBeSent):
+        notification_send(notification_id=n.pk)
+    # Just failed (1 attempt): not due again until 2 minutes have passed.
+    sent = []
+    from cqcportal.notifications import tasks
+
+    original = tasks.notification_send_task.apply_async
+    tasks.notification_send_task.apply_async = lambda **kw: sent.append(kw)
+    try:
+        assert notifications_requeue_unsent() == 0
+        Notification.objects.filter(pk=n.pk).update(last_attempt_at=timezone.now() - datetime.timedelta(minutes=3))
+        assert notifications_requeue_unsent() == 1
+        Notification.objects.filter(pk=n.pk).update(attempts=MAX_ATTEMPTS)
+        assert notifications_requeue_unsent() == 0
+        assert notification_send(notification_id=n.pk) is False
+    finally:
+        tasks.notification_send_task.apply_async = original

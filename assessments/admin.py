@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
 
@@ -44,7 +44,7 @@ class InformationRequestAdmin(admin.ModelAdmin):
     def review_view(self, request, pk):
         if request.method != "POST":
             return redirect(reverse("admin:assessments_informationrequest_change", args=[pk]))
-        info = InformationRequest.objects.get(pk=pk)
+        info = get_object_or_404(InformationRequest, pk=pk)
         try:
             information_request_review(by=request.user, request=info)
         except InformationRequestCannotReview as exc:

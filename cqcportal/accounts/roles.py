@@ -47,6 +47,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "alerts.view_subscription",
         "alerts.view_publicevent",
         "deadlines.view_deadline",
+        "deadlines.change_deadline",
         "deadlines.view_extraholiday",
         "deadlines.add_extraholiday",
         "assessments.view_informationrequest",

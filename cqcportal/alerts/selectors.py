@@ -89,3 +89,10 @@ def subscriptions_for_events(*, events: list[PublicEvent]) -> QuerySet[Subscript
         .select_related("location", "provider")
         .order_by("email", "created_at", "pk")
     )
+
+
+def subscription_by_confirm_token(token: str):
+    """The subscription a confirmation link names, or None."""
+    from cqcportal.alerts.models import Subscription
+
+    return Subscription.objects.select_related("location", "provider").filter(confirm_token=token).first()

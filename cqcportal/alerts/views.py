@@ -78,8 +78,21 @@ def check_email(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; only the POST confirms, so a mail scanner that opens links cannot opt someone in."""
+    subscription = selectors.subscription_by_confirm_token(token)
+    if subscription is None:
+        raise Http404("No subscription has that confirmation link.")
+    if subscription.unsubscribed_at is not None:
+        return render(
+            request,
+            "alerts/confirm_unavailable.html",
+            {"subscription": subscription, "subscribe_url": _subscribe_url(subscription.subscribe_query)},
+            status=410,
+        )
+    if request.method == "GET" and subscription.confirmed_at is None:
+        return render(request, "alerts/confirm.html", {"subscription": subscription})
     try:
         subscription = subscription_confirm(token=token)
     except SubscriptionCannotConfirm as exc:

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 
@@ -68,7 +69,9 @@ class DeadlineAdmin(admin.ModelAdmin):
         ]
 
     def extend_view(self, request, pk):
-        deadline = Deadline.objects.get(pk=pk)
+        if not self.has_view_permission(request) or not request.user.has_perm("deadlines.change_deadline"):
+            raise PermissionDenied
+        deadline = get_object_or_404(Deadline, pk=pk)
         form = ExtendForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

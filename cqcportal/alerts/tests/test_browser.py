@@ -49,6 +49,10 @@ def test_browser_subscribe_confirm_and_unsubscribe_from_location_profile(page, l
     unsubscribe_url = re.search(rf"{base}/alerts/unsubscribe/[\w-]+/", email.body).group()
 
     page.goto(confirm_url)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your e-mail alerts")
+    assert Subscription.objects.get().confirmed_at is None  # opening the link alone confirms nothing
+    assert accessibility_violations(page) == []
+    page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("You're subscribed")
     expect(page.get_by_text("Weekly alerts about Laburnum House")).to_be_visible()
     assert accessibility_violations(page) == []

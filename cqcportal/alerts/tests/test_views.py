@@ -76,9 +76,15 @@ def test_subscribe_good_email_shows_check_your_email(client, location):
 @pytest.mark.django_db
 def test_confirm_page_subscribes(client, location):
     subscription = SubscriptionFactory(location=location, confirmed_at=None)
-    response = client.get(reverse("alerts:confirm", args=[subscription.confirm_token]))
+    url = reverse("alerts:confirm", args=[subscription.confirm_token])
+    response = client.get(url)
+    assert "Confirm your e-mail alerts" in response.text
+    subscription.refresh_from_db()
+    assert subscription.confirmed_at is None
+    response = client.post(url)
     assert response.status_code == 200
-    assert "You're subscribed" in response.text and location.name in response.text
+    assert "You&#x27;re subscribed" in response.text or "You're subscribed" in response.text
+    assert location.name in response.text
     subscription.refresh_from_db()
     assert subscription.confirmed_at is not None
 

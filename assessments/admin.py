@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from assessments.models import (
     Assessment,
+    EnforcementLimit,
     EvidenceCategory,
     InformationRequest,
     InformationRequestState,
@@ -115,6 +116,19 @@ class AssessmentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EnforcementLimit)
+class EnforcementLimitAdmin(admin.ModelAdmin):
+    """Recorded here until the enforcement flow writes them; the working applies them at once."""
+
+    list_display = ["location", "key_question", "action", "in_force_from", "lifted_on"]
+    list_filter = ["action", "key_question"]
+    search_fields = ["location__name", "reason"]
+    autocomplete_fields = ["location"]
 
     def has_delete_permission(self, request, obj=None):
         return False

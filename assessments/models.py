@@ -374,3 +374,36 @@ class RegulationsJudgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement} / {self.category}: {'met' if self.met else 'not all met'}"
+
+
+class EnforcementLimit(models.Model):
+    """An enforcement action that limits a key question's rating while it is in force.
+
+    A requirement notice limits it to requires improvement at best; a warning notice or a condition makes it
+    inadequate. The enforcement flow writes these; until then admin staff record them in Django admin.
+    """
+
+    class Action(models.TextChoices):
+        REQUIREMENT_NOTICE = "requirement_notice", "Requirement notice"
+        WARNING_NOTICE = "warning_notice", "Warning notice"
+        CONDITION = "condition", "Condition"
+
+    location = models.ForeignKey("register.Location", on_delete=models.CASCADE, related_name="enforcement_limits")
+    key_question = models.CharField(max_length=20, choices=KeyQuestionSlug.choices)
+    action = models.CharField(max_length=30, choices=Action.choices)
+    reason = models.CharField(max_length=500)
+    in_force_from = models.DateField()
+    lifted_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["location", "key_question", "-in_force_from"]
+        indexes = [models.Index(fields=["location", "lifted_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(lifted_on__isnull=True) | models.Q(lifted_on__gte=models.F("in_force_from")),
+                name="enforcement_limit_lifted_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} on {self.get_key_question_display()}"

@@ -85,10 +85,32 @@ def _previous_ratings(location) -> dict[str, PublishedRating]:
     return {r.key_question: r for r in rows}
 
 
+_LIMIT_SEVERITY = {"requirement_notice": 1, "warning_notice": 2, "condition": 2}
+
+
+def enforcement_limits_in_force(location, *, today: datetime.date | None = None) -> dict[str, str]:
+    """The strictest enforcement action in force on each key question of the location, by key question."""
+    from assessments.models import EnforcementLimit
+
+    today = today or timezone.localdate()
+    limits: dict[str, str] = {}
+    rows = EnforcementLimit.objects.filter(location=location, in_force_from__lte=today).filter(
+        Q(lifted_on__isnull=True) | Q(lifted_on__gt=today)
+    )
+    for row in rows:
+        current = limits.get(row.key_question)
+        if current is None or _LIMIT_SEVERITY[row.action] > _LIMIT_SEVERITY[current]:
+            limits[row.key_question] = row.action
+    return limits
+
+
 def location_working(
     location, *, preview: Assessment | None = None, enforcement_limits: dict[str, str] | None = None
 ) -> LocationWorking:
-    """The working of a location's ratings from its completed assessments (and, to preview, one in progress)."""
+    """The working of a location's ratings from its completed assessments (and, to preview, one in progress).
+
+    Enforcement limits in force are applied unless ``enforcement_limits`` is given.
+    """
     statements = list(QualityStatement.objects.filter(retired_at__isnull=True).order_by("order"))
     scores = (
         StatementScore.objects.filter(assessment__location=location, assessment__state=AssessmentState.COMPLETED)
@@ -135,7 +157,7 @@ def location_working(
             kq_ratings, [ratings.StatementRef(s.key_question, s.name) for s in needed], asc_framework=asc
         )
 
-    limits = enforcement_limits or {}
+    limits = enforcement_limits if enforcement_limits is not None else enforcement_limits_in_force(location)
     departures = {}
     if newest_assessment is not None:
         departures = {

@@ -314,8 +314,8 @@ def test_assessment_pages_query_budget(client, django_assert_max_num_queries, in
     client.force_login(inspector)
     for url, budget in [
         (reverse("assessments:caseload"), 8),
-        (reverse("assessments:workspace", args=[assessment.pk]), 17),
-        (reverse("public:how-rated", args=[location.cqc_id]), 12),
+        (reverse("assessments:workspace", args=[assessment.pk]), 18),
+        (reverse("public:how-rated", args=[location.cqc_id]), 13),
     ]:
         with django_assert_max_num_queries(budget):
             assert client.get(url).status_code == 200
@@ -570,3 +570,36 @@ def test_staff_not_on_the_assessment_cannot_score_or_complete(started, statement
             judgement="",
             expected_version=0,
         )
+
+
+@pytest.mark.django_db
+def test_enforcement_limit_in_force_caps_the_key_question_and_shows_on_the_working(client, started, inspector):
+    from assessments.models import EnforcementLimit
+
+    _score_all(started, inspector, {"safe": [4], "effective": [4], "caring": [4], "responsive": [4], "well_led": [4]})
+    EnforcementLimit.objects.create(
+        location=started.location,
+        key_question="safe",
+        action="warning_notice",
+        reason="Unsafe staffing",
+        in_force_from=datetime.date(2020, 1, 1),
+    )
+    EnforcementLimit.objects.create(
+        location=started.location,
+        key_question="well_led",
+        action="requirement_notice",
+        reason="Governance",
+        in_force_from=datetime.date(2020, 1, 1),
+        lifted_on=datetime.date(2021, 1, 1),
+    )
+    working = location_working(started.location, preview=started)
+    safe, well_led = working.key_questions[0], working.key_questions[4]
+    assert (safe.result.rating.slug, safe.rating.slug) == ("outstanding", "inadequate")
+    assert "Enforcement (warning notice) limits it to inadequate" in safe.explanation
+    assert well_led.rating.slug == "outstanding"  # lifted, so no longer applied
+    with transaction.atomic():
+        assessment_complete(by=inspector, assessment=started)
+    assert (
+        LocationRating.objects.get(location=started.location, key_question="safe").enforcement_limit == "warning_notice"
+    )
+    assert "warning notice" in client.get(reverse("public:how-rated", args=[started.location.cqc_id])).text

@@ -4,7 +4,6 @@ import itertools
 import json
 import math
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -29,9 +28,10 @@ from assessments.ratings import (
     score_key_question,
     statement_slug,
 )
+from cqcportal.tests.shared_data import shared_file
 
 # /work/main/assessments/tests/test_ratings.py -> parents[3] is /work, where shared/ sits beside main/.
-QUALITY_STATEMENTS_PATH = Path(__file__).resolve().parents[3] / "shared" / "data" / "cqc" / "quality_statements.json"
+QUALITY_STATEMENTS_PATH = shared_file("cqc/quality_statements.json")
 
 OUT, GOOD, RI, INAD = Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT, Rating.INADEQUATE
 

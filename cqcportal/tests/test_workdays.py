@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cqcportal import workdays
+from cqcportal.tests.shared_data import shared_file
 from cqcportal.workdays import (
     EXTRA_HOLIDAY_NAME,
     add_working_days,
@@ -21,7 +22,7 @@ from cqcportal.workdays import (
 )
 
 # CI checks out shared/ beside the repository, so this is ../shared from the repository root.
-GOVUK_FEED = Path(__file__).resolve().parents[3] / "shared" / "data" / "bank-holidays.json"
+GOVUK_FEED = shared_file("bank-holidays.json")
 GOVUK_YEARS = range(2012, 2029)
 LONDON = ZoneInfo("Europe/London")
 ONE_HOUR = timedelta(hours=1)

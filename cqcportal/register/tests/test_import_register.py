@@ -30,9 +30,10 @@ from cqcportal.register.models import (
     Sector,
     ServiceType,
 )
+from cqcportal.tests.shared_data import shared_file
 
 # /work/main/cqcportal/register/tests/this_file -> /work/shared/data/cqc
-SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "data" / "cqc"
+SAMPLES = shared_file("cqc/locations_sample.json").parent
 DATA = Path(__file__).resolve().parent / "data"
 
 

@@ -467,7 +467,8 @@ def assessment_complete(
             by=by, subject=locked, action="assessment.complete", from_state="in_progress", to_state=locked.state
         )
         working = location_working(locked.location)
-        location_ratings_save(location=locked.location, working=working, now=now)
+        if location_is_rated(locked.location):
+            location_ratings_save(location=locked.location, working=working, now=now)
         if not_rated_reason.strip():
             LocationRating.objects.filter(location=locked.location, key_question="overall").update(
                 status=LocationRating.Status.INSPECTED_NOT_RATED,
@@ -477,7 +478,9 @@ def assessment_complete(
         AssessmentOutcome.objects.create(
             assessment=locked,
             location=locked.location,
-            overall_rating="" if not_rated_reason.strip() or working.overall is None else working.overall.slug,
+            overall_rating=""
+            if not_rated_reason.strip() or working.overall is None or not location_is_rated(locked.location)
+            else working.overall.slug,
             completed_at=now,
         )
         public_event_record(
@@ -701,3 +704,25 @@ def assessment_team_add(*, by, assessment: Assessment, name: str, role: str, use
             by=by, subject=locked, action="assessment.team_add", data={"name": member.name, "role": role}
         )
     return member
+
+
+def assessment_cancel(*, by, assessment: Assessment, reason: str) -> Assessment:
+    """Cancel a planned or running assessment (e.g. the concern was resolved), with the reason.
+
+    :raises AssessmentCannotChange: when it is finished already, no reason is given, or ``by`` is not on it.
+    """
+    if not by.has_perm("assessments.conduct", assessment):
+        raise AssessmentCannotChange("Only the assessment's lead, its team or a senior manager can cancel it.")
+    if not reason.strip():
+        raise AssessmentCannotChange("Give the reason for cancelling the assessment.")
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        if not can_proceed(locked.cancel):
+            raise AssessmentCannotChange(f"This assessment is {locked.get_state_display().lower()}.")
+        before = locked.state
+        locked.cancel()
+        locked.save()
+        audit_event_record(
+            by=by, subject=locked, action="assessment.cancel", from_state=before, to_state=locked.state, reason=reason
+        )
+    return locked

@@ -11,13 +11,16 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from assessments.models import Assessment, InformationRequest, QualityStatement
+from assessments.models import Assessment, EvidenceCategory, InformationRequest, QualityStatement
 from assessments.services import (
+    assessment_cancel,
     assessment_complete,
     assessment_create,
     assessment_start,
     information_request_send,
     information_request_submit,
+    location_rating_suspend,
+    regulations_judge,
     statement_score_set,
 )
 from cqcportal.accounts.models import Delegation, ProviderRole, StaffRole, Team, User
@@ -356,6 +359,56 @@ class Command(BaseCommand):
                 judgement="",
                 expected_version=0,
             )
+        # A dental practice is not rated: its statements are judged "regulations met" or not.
+        dental = Location.objects.get(cqc_id="DEMO-L-YH1")
+        safe_two = [s for s in statements if s.key_question == "safe"][:2]
+        dental_assessment = assessment_create(
+            by=inspector, location=dental, kind="planned", announced=True, statements=safe_two
+        )
+        assessment_start(by=inspector, assessment=dental_assessment)
+        categories = list(EvidenceCategory.objects.order_by("order"))
+        regulations_judge(
+            by=inspector,
+            assessment=dental_assessment,
+            statement=safe_two[0],
+            judgements={categories[0]: True, categories[4]: False},
+        )
+        regulations_judge(
+            by=inspector, assessment=dental_assessment, statement=safe_two[1], judgements={categories[0]: True}
+        )
+        assessment_complete(by=inspector, assessment=dental_assessment)
+        # A GP practice whose rating is suspended, and a home care service inspected but not rated.
+        for cqc_id, how in [("DEMO-L-SW1", "suspend"), ("DEMO-L-LDN2", "not_rated")]:
+            location = Location.objects.get(cqc_id=cqc_id)
+            assessment = assessment_create(
+                by=inspector, location=location, kind="responsive", announced=False, statements=safe_two
+            )
+            assessment_start(by=inspector, assessment=assessment)
+            for statement in safe_two:
+                statement_score_set(
+                    by=inspector,
+                    assessment=assessment,
+                    statement=statement,
+                    score=2,
+                    summary="",
+                    judgement="",
+                    expected_version=0,
+                )
+            if how == "not_rated":
+                assessment_complete(
+                    by=inspector, assessment=assessment, not_rated_reason="Too few people used the service to rate it"
+                )
+            else:
+                assessment_complete(by=inspector, assessment=assessment)
+                location_rating_suspend(
+                    by=inspector,
+                    location=location,
+                    reason="Serious concerns are being looked into",
+                    today=timezone.localdate(),
+                )
+        # A cancelled assessment.
+        cancelled = assessment_create(by=inspector, location=thames, kind="responsive", announced=False)
+        assessment_cancel(by=inspector, assessment=cancelled, reason="The concern was resolved before the visit")
         nhs = Location.objects.get(cqc_id="DEMO-L-NHS1")
         assessment_create(
             by=inspector,

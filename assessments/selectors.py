@@ -15,3 +15,14 @@ def information_requests_visible_to(user) -> QuerySet[InformationRequest]:
     if membership is None:
         return qs.none()
     return qs.filter(provider_id=membership.provider_id)
+
+
+def rating_status_for(location):
+    """The location's overall calculated rating row when it is suspended or inspected but not rated, else None."""
+    from assessments.models import LocationRating
+
+    return (
+        LocationRating.objects.filter(location=location, key_question="overall")
+        .exclude(status=LocationRating.Status.RATED)
+        .first()
+    )

@@ -386,6 +386,8 @@ def test_suspended_and_not_rated_are_shown_as_states(client, started, inspector)
     )
     text = client.get(url).text
     assert "This rating was suspended on 4 January 2027: Serious concerns under review" in text
+    profile = client.get(reverse("register:location", args=[started.location.cqc_id])).text
+    assert "The rating was suspended on 4 January 2027: Serious concerns under review" in profile
 
 
 @pytest.mark.django_db

@@ -25,7 +25,11 @@ def location_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
         location = selectors.location_profile(cqc_id=cqc_id)
     except Location.DoesNotExist:
         raise Http404("No location has that register id.") from None
-    return render(request, "register/location_detail.html", {"location": location})
+    from assessments.selectors import rating_status_for  # the assessment app owns the rating's state
+
+    return render(
+        request, "register/location_detail.html", {"location": location, "rating_status": rating_status_for(location)}
+    )
 
 
 def provider_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:

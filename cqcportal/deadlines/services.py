@@ -285,23 +285,16 @@ def deadline_extend(
             reason=reason,
             extended_by=by,
         )
-        audit_event_record(
-            by=by,
-            subject=locked,
-            action="deadline.extend",
-            from_state=locked.state,
-            to_state=locked.state,
-            reason=reason,
-            provider=locked.provider,
-            data={"from_due_date": old_due.isoformat(), "to_due_date": locked.due_date.isoformat()},
-        )
-        _notify_bound(
+        _record_due_date_move(
             locked,
-            step=f"extended:{locked.due_date.isoformat()}",
-            subject_prefix="Deadline extended",
+            old_due,
+            by=by,
+            action="deadline.extend",
+            reason=reason,
             today=today,
-            message=f"The due date has moved from {old_due:%-d %B %Y} to "
-            f"{locked.due_date:%A %-d %B %Y}. Reason: {reason}",
+            subject_prefix="Deadline extended",
+            message_lead="",
+            message_tail=f" Reason: {reason}",
         )
     return locked
 
@@ -342,7 +335,8 @@ def deadlines_recalculate(*, by, reason: str, today: datetime.date) -> int:
     moved = 0
     with transaction.atomic():
         candidates = (
-            Deadline.objects.select_for_update()
+            Deadline.objects.select_for_update(of=("self",))
+            .select_related("provider", "owner")
             .filter(state__in=LIVE_STATES, unit="working_days", due_date__gte=today)
             .order_by("pk")
         )
@@ -355,27 +349,58 @@ def deadlines_recalculate(*, by, reason: str, today: datetime.date) -> int:
                 continue
             _refresh_next_action(deadline, rule, holidays)
             changed.append(deadline)
-            audit_event_record(
-                by=by,
-                subject=deadline,
-                action="deadline.recalculate",
-                from_state=deadline.state,
-                to_state=deadline.state,
-                reason=reason,
-                provider=deadline.provider,
-                data={"from_due_date": old_due.isoformat(), "to_due_date": deadline.due_date.isoformat()},
-            )
-            _notify_bound(
+            _record_due_date_move(
                 deadline,
-                step=f"recalculated:{deadline.due_date.isoformat()}",
+                old_due,
+                by=by,
+                action="deadline.recalculate",
+                reason=reason,
                 today=today,
                 subject_prefix="New due date",
-                message=f"{reason}. The due date has moved from {old_due:%-d %B %Y} to "
-                f"{deadline.due_date:%A %-d %B %Y}.",
+                message_lead=f"{reason}. ",
+                message_tail="",
             )
-        Deadline.objects.bulk_update(changed, ["due_date", "due_at", "explanation", "next_action_at"], batch_size=1000)
+        now = timezone.now()
+        for deadline in changed:
+            deadline.updated_at = now
+        Deadline.objects.bulk_update(
+            changed, ["due_date", "due_at", "explanation", "next_action_at", "updated_at"], batch_size=1000
+        )
         moved = len(changed)
     return moved
+
+
+def _record_due_date_move(
+    deadline: Deadline,
+    old_due: datetime.date,
+    *,
+    by,
+    action: str,
+    reason: str,
+    today: datetime.date,
+    subject_prefix: str,
+    message_lead: str,
+    message_tail: str,
+) -> None:
+    """Audit a moved due date and tell the people the deadline binds (extension, new holiday)."""
+    audit_event_record(
+        by=by,
+        subject=deadline,
+        action=action,
+        from_state=deadline.state,
+        to_state=deadline.state,
+        reason=reason,
+        provider=deadline.provider,
+        data={"from_due_date": old_due.isoformat(), "to_due_date": deadline.due_date.isoformat()},
+    )
+    _notify_bound(
+        deadline,
+        step=f"{action.split('.')[-1]}:{deadline.due_date.isoformat()}",
+        today=today,
+        subject_prefix=subject_prefix,
+        message=f"{message_lead}The due date has moved from {old_due:%-d %B %Y} to "
+        f"{deadline.due_date:%A %-d %B %Y}.{message_tail}",
+    )
 
 
 # --- notifications -----------------------------------------------------------------------------------

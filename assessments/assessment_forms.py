@@ -119,3 +119,26 @@ class CompleteForm(forms.Form):
         max_length=500,
         help_text="For example, too little evidence to rate. The location will show as inspected but not rated.",
     )
+
+
+class RegulationsForm(forms.Form):
+    """For a service that is not rated: each evidence category judged met, not all met, or not assessed."""
+
+    CHOICES = [("met", "Regulations met"), ("not_met", "Not all regulations met"), ("", "Not assessed")]
+
+    def __init__(self, *args, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories = categories
+        for category in categories:
+            self.fields[f"category_{category.pk}"] = forms.ChoiceField(
+                label=category.name, choices=self.CHOICES, required=False
+            )
+
+    def judgements(self) -> dict:
+        """Category → True (met), False (not all met) or None (not assessed)."""
+        values = {"met": True, "not_met": False}
+        return {c: values.get(self.cleaned_data.get(f"category_{c.pk}", "")) for c in self.categories}
+
+    def category_values(self) -> list[tuple]:
+        """(category, chosen value) pairs for the page, keeping what the person chose."""
+        return [(c, self[f"category_{c.pk}"].value() or "") for c in self.categories]

@@ -9,7 +9,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments import services
-from assessments.assessment_forms import AssessmentForm, CompleteForm, DepartureForm, EvidenceForm, ScoreForm
+from assessments.assessment_forms import (
+    AssessmentForm,
+    CompleteForm,
+    DepartureForm,
+    EvidenceForm,
+    RegulationsForm,
+    ScoreForm,
+)
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -132,81 +139,32 @@ def assessment_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
     return redirect("assessments:workspace", pk=assessment.pk)
 
 
-@login_required
-def statement(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
-    assessment = _assessment(request, pk)
-    quality_statement = get_object_or_404(QualityStatement, slug=slug)
+def _statement_page(
+    request: HttpRequest,
+    assessment: Assessment,
+    statement: QualityStatement,
+    *,
+    score_form: ScoreForm | None = None,
+    evidence_form: EvidenceForm | None = None,
+    regulations_form: RegulationsForm | None = None,
+    conflict: StatementScore | None = None,
+) -> HttpResponse:
     current = (
-        StatementScore.objects.filter(assessment=assessment, statement=quality_statement)
-        .select_related("scored_by")
-        .first()
+        StatementScore.objects.filter(assessment=assessment, statement=statement).select_related("scored_by").first()
     )
-    initial = {"version": current.version if current else 0}
-    if current:
-        initial |= {"score": str(current.score), "summary": current.summary, "judgement": current.judgement}
-    score_form = ScoreForm(request.POST if "save_score" in request.POST else None, initial=initial)
-    evidence_form = EvidenceForm(
-        request.POST if "add_evidence" in request.POST else None,
-        request.FILES if "add_evidence" in request.POST else None,
-    )
-    conflict = None
-    is_rated = services.location_is_rated(assessment.location)
+    if score_form is None:
+        initial = {"version": current.version if current else 0}
+        if current:
+            initial |= {"score": str(current.score), "summary": current.summary, "judgement": current.judgement}
+        score_form = ScoreForm(initial=initial)
+    evidence_form = evidence_form or EvidenceForm()
     categories = list(EvidenceCategory.objects.all())
-    judgement_error = ""
-    if "save_judgement" in request.POST:
-        choices = {"met": True, "not_met": False}
-        judgements = {c: choices.get(request.POST.get(f"category_{c.pk}", "")) for c in categories}
-        try:
-            services.regulations_judge(
-                by=request.user, assessment=assessment, statement=quality_statement, judgements=judgements
-            )
-        except services.StatementScoreCannotSave as exc:
-            judgement_error = str(exc)
-        else:
-            messages.success(request, f"Judgement saved for “{quality_statement.name}”.")
-            return redirect("assessments:workspace", pk=assessment.pk)
-    existing_judgements = {
-        j.category_id: ("met" if j.met else "not_met")
-        for j in assessment.regulations_judgements.filter(statement=quality_statement)
-    }
-    if request.method == "POST" and "save_judgement" in request.POST:
-        existing_judgements = {c.pk: request.POST.get(f"category_{c.pk}", "") for c in categories}
-    if "save_score" in request.POST and score_form.is_valid():
-        data = score_form.cleaned_data
-        try:
-            services.statement_score_set(
-                by=request.user,
-                assessment=assessment,
-                statement=quality_statement,
-                score=data["score"],
-                summary=data["summary"],
-                judgement=data["judgement"],
-                expected_version=data["version"],
-            )
-        except services.StatementScoreCannotSave as exc:
-            score_form.add_error("score", str(exc))
-            conflict = exc.current
-        else:
-            messages.success(request, f"Score saved for “{quality_statement.name}”.")
-            return redirect("assessments:workspace", pk=assessment.pk)
-    if "add_evidence" in request.POST and evidence_form.is_valid():
-        data = evidence_form.cleaned_data
-        try:
-            services.evidence_add(
-                by=request.user,
-                assessment=assessment,
-                statement=quality_statement,
-                category=data["category"],
-                note=data["note"],
-                source=data["source"],
-                document=data["document"],
-            )
-        except services.AssessmentCannotChange as exc:
-            evidence_form.add_error("document" if data["document"] else "note", str(exc))
-        else:
-            messages.success(request, "Evidence added.")
-            return redirect("assessments:statement", pk=assessment.pk, slug=slug)
-    evidence = EvidenceItem.objects.filter(assessment=assessment, statement=quality_statement).select_related(
+    if regulations_form is None:
+        saved = assessment.regulations_judgements.filter(statement=statement)
+        regulations_form = RegulationsForm(
+            categories=categories, initial={f"category_{j.category_id}": "met" if j.met else "not_met" for j in saved}
+        )
+    evidence = EvidenceItem.objects.filter(assessment=assessment, statement=statement).select_related(
         "category", "added_by"
     )
     return render(
@@ -214,18 +172,90 @@ def statement(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "assessments/statement.html",
         {
             "assessment": assessment,
-            "statement": quality_statement,
+            "statement": statement,
             "current": current,
             "conflict": conflict,
             "score_form": score_form,
             "evidence_form": evidence_form,
             "evidence": evidence,
             "form": score_form if score_form.errors else evidence_form,
-            "is_rated": is_rated,
-            "categories": [(c, existing_judgements.get(c.pk, "")) for c in categories],
-            "judgement_error": judgement_error,
+            "is_rated": services.location_is_rated(assessment.location),
+            "categories": regulations_form.category_values(),
+            "judgement_error": "; ".join(regulations_form.non_field_errors()),
         },
     )
+
+
+@login_required
+def statement(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    """A statement of an assessment: score it (or judge it, for a service that is not rated) and add evidence."""
+    assessment = _assessment(request, pk)
+    quality_statement = get_object_or_404(QualityStatement, slug=slug)
+    if request.method == "POST":
+        handler = {"save_score": _save_score, "save_judgement": _save_judgement, "add_evidence": _add_evidence}
+        for button, handle in handler.items():
+            if button in request.POST:
+                return handle(request, assessment, quality_statement)
+    return _statement_page(request, assessment, quality_statement)
+
+
+def _save_score(request: HttpRequest, assessment: Assessment, statement: QualityStatement) -> HttpResponse:
+    form = ScoreForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.statement_score_set(
+                by=request.user,
+                assessment=assessment,
+                statement=statement,
+                score=data["score"],
+                summary=data["summary"],
+                judgement=data["judgement"],
+                expected_version=data["version"],
+            )
+        except services.StatementScoreCannotSave as exc:
+            form.add_error("score", str(exc))
+            return _statement_page(request, assessment, statement, score_form=form, conflict=exc.current)
+        messages.success(request, f"Score saved for “{statement.name}”.")
+        return redirect("assessments:workspace", pk=assessment.pk)
+    return _statement_page(request, assessment, statement, score_form=form)
+
+
+def _save_judgement(request: HttpRequest, assessment: Assessment, statement: QualityStatement) -> HttpResponse:
+    form = RegulationsForm(request.POST, categories=list(EvidenceCategory.objects.all()))
+    if form.is_valid():
+        try:
+            services.regulations_judge(
+                by=request.user, assessment=assessment, statement=statement, judgements=form.judgements()
+            )
+        except services.StatementScoreCannotSave as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Judgement saved for “{statement.name}”.")
+            return redirect("assessments:workspace", pk=assessment.pk)
+    return _statement_page(request, assessment, statement, regulations_form=form)
+
+
+def _add_evidence(request: HttpRequest, assessment: Assessment, statement: QualityStatement) -> HttpResponse:
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.evidence_add(
+                by=request.user,
+                assessment=assessment,
+                statement=statement,
+                category=data["category"],
+                note=data["note"],
+                source=data["source"],
+                document=data["document"],
+            )
+        except services.AssessmentCannotChange as exc:
+            form.add_error("document" if data["document"] else "note", str(exc))
+        else:
+            messages.success(request, "Evidence added.")
+            return redirect("assessments:statement", pk=assessment.pk, slug=statement.slug)
+    return _statement_page(request, assessment, statement, evidence_form=form)
 
 
 def how_rated(request: HttpRequest, cqc_id: str) -> HttpResponse:

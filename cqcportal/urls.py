@@ -15,6 +15,7 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("", include((public_assessment_urls, "public"))),
     path("deadlines/", include("cqcportal.deadlines.urls")),
+    path("reports/", include("factual_accuracy.urls")),
     path("", include("cqcportal.notifications.urls")),
     path("back-office/", admin.site.urls),
 ]

@@ -123,3 +123,31 @@ class Report(models.Model):
     )
     def withdraw(self, *, reason):
         self.withdrawn_reason = reason
+
+
+class ReportSection(models.Model):
+    """A section of a report: the overall summary, a key question, or a quality statement."""
+
+    class Kind(models.TextChoices):
+        OVERALL = "overall", "Overall summary"
+        KEY_QUESTION = "key_question", "Key question"
+        STATEMENT = "statement", "Quality statement"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sections")
+    order = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    key_question = models.CharField(max_length=20, blank=True)
+    statement = models.ForeignKey(
+        "assessments.QualityStatement", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(max_length=300)
+    rating = models.CharField(max_length=30, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Out of 100, or 1-4 for a statement.")
+    body = models.TextField(blank=True, help_text="Summary, or judgement statement and key findings.")
+
+    class Meta:
+        ordering = ["report", "order"]
+        constraints = [models.UniqueConstraint(fields=["report", "order"], name="report_section_order_unique")]
+
+    def __str__(self) -> str:
+        return self.title

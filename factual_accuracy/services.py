@@ -22,7 +22,7 @@ from cqcportal.deadlines.models import Deadline
 from cqcportal.deadlines.registry import on_expiry
 from cqcportal.deadlines.rules import Kind
 from cqcportal.deadlines.services import deadline_meet, deadline_open
-from factual_accuracy.models import Report, ReportState
+from factual_accuracy.models import Report, ReportSection, ReportState
 
 
 class ReportCannotChange(Exception):
@@ -70,17 +70,71 @@ def report_create(*, by, assessment: Assessment) -> Report:
         report = Report.objects.create(
             assessment=assessment, location=assessment.location, provider=assessment.provider, created_by=by
         )
+        _sections_from_assessment(report)
         audit_event_record(by=by, subject=report, action="report.create", to_state=report.state)
         deadline_open(
             case=report,
             kind=Kind.PUBLICATION_TARGET,
             start_date=assessment.onsite_end_date or timezone.localdate(assessment.completed_at),
             case_description=f"Publish the report on {assessment.location.name}",
+            case_url=reverse("factual_accuracy:report", args=[report.pk]),
             location=assessment.location,
             owner=assessment.lead,
             by=by,
         )
     return report
+
+
+def _sections_from_assessment(report: Report) -> None:
+    """Start the draft from the assessment: the overall rating, each key question and each statement assessed."""
+    from assessments.models import StatementScore
+    from assessments.working import location_working
+
+    working = location_working(report.location, preview=report.assessment)
+    scores = {
+        s.statement_id: s
+        for s in StatementScore.objects.filter(assessment=report.assessment).select_related("statement")
+    }
+    sections = [
+        ReportSection(
+            report=report,
+            order=0,
+            kind=ReportSection.Kind.OVERALL,
+            title="Overall summary",
+            rating=working.overall.slug if working.overall else "",
+            body="",
+        )
+    ]
+    for kq in working.key_questions:
+        sections.append(
+            ReportSection(
+                report=report,
+                order=len(sections),
+                kind=ReportSection.Kind.KEY_QUESTION,
+                key_question=kq.key_question,
+                title=kq.label,
+                rating=kq.rating.slug if kq.rating else "",
+                score=kq.result.published_score if kq.result else None,
+                body=kq.explanation,
+            )
+        )
+        for line in kq.lines:
+            score = scores.get(line.statement.pk)
+            if score is None:
+                continue
+            sections.append(
+                ReportSection(
+                    report=report,
+                    order=len(sections),
+                    kind=ReportSection.Kind.STATEMENT,
+                    key_question=kq.key_question,
+                    statement=line.statement,
+                    title=line.statement.name,
+                    score=score.score,
+                    body="\n\n".join(p for p in (score.judgement, score.summary) if p),
+                )
+            )
+    ReportSection.objects.bulk_create(sections)
 
 
 def report_submit_for_quality_review(*, by, report: Report) -> Report:
@@ -134,6 +188,7 @@ def report_send_for_factual_accuracy(*, by, report: Report, today: datetime.date
             kind=Kind.FACTUAL_ACCURACY_CHECK,
             start_date=today,
             case_description=f"Factual accuracy check of the report on {locked.location.name}",
+            case_url=reverse("factual_accuracy:report", args=[locked.pk]),
             location=locked.location,
             owner=locked.assessment.lead,
             by=by,
@@ -148,6 +203,7 @@ def report_send_for_factual_accuracy(*, by, report: Report, today: datetime.date
                 f"Please tell us of any factual inaccuracies by the end of {deadline.due_date:%A %-d %B %Y}, "
                 f"or tell us there are none.\n\nHow this date was worked out: {deadline.explanation}",
                 kind="report.factual_accuracy.sent",
+                link_url=reverse("factual_accuracy:report", args=[locked.pk]),
                 dedupe_key=f"report:{locked.pk}:fa-sent:{person.pk}",
             )
     return locked

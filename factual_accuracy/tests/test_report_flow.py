@@ -157,3 +157,16 @@ def test_report_independent_check_refused_for_the_assessment_team(inspector, com
     checker = StaffFactory()
     report = report_independent_check_pass(by=checker, report=report)
     assert (report.state, report.checked_by) == (ReportState.READY_TO_PUBLISH, checker)
+
+
+@pytest.mark.django_db
+def test_report_draft_starts_from_the_assessment(inspector, completed):
+    with transaction.atomic():
+        report = report_create(by=inspector, assessment=completed)
+    sections = list(report.sections.order_by("order"))
+    assert sections[0].kind == "overall"
+    key_questions = [s for s in sections if s.kind == "key_question"]
+    assert [s.title for s in key_questions] == ["Safe", "Effective", "Caring", "Responsive", "Well-led"]
+    assert key_questions[0].score == 75 and key_questions[0].rating == "good"
+    statements = [s for s in sections if s.kind == "statement"]
+    assert len(statements) == 2 and all(s.score == 3 for s in statements)

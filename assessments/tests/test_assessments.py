@@ -314,7 +314,7 @@ def test_assessment_pages_query_budget(client, django_assert_max_num_queries, in
     client.force_login(inspector)
     for url, budget in [
         (reverse("assessments:caseload"), 8),
-        (reverse("assessments:workspace", args=[assessment.pk]), 18),
+        (reverse("assessments:workspace", args=[assessment.pk]), 19),
         (reverse("public:how-rated", args=[location.cqc_id]), 13),
         (reverse("assessments:statement", args=[assessment.pk, statements[0].slug]), 14),
     ]:

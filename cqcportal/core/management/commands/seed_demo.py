@@ -28,6 +28,13 @@ from cqcportal.accounts.services import delegation_create, provider_user_create,
 from cqcportal.deadlines.rules import working_days_before
 from cqcportal.register.importer import register_import, summary_lines
 from cqcportal.register.models import KeyQuestion, Location, Provider, PublishedRating, Region, ServiceType
+from factual_accuracy.models import Report
+from factual_accuracy.services import (
+    report_create,
+    report_quality_review_pass,
+    report_send_for_factual_accuracy,
+    report_submit_for_quality_review,
+)
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo on purpose
 DATA = Path(__file__).resolve().parents[2] / "demo_data"
@@ -153,6 +160,7 @@ class Command(BaseCommand):
             people = self._people()
             self._cases()
             self._assessments()
+            self._reports()
         self._print_logins(people)
 
     def _extra_register(self):
@@ -418,6 +426,21 @@ class Command(BaseCommand):
             onsite_start_date=timezone.localdate() + datetime.timedelta(days=14),
             onsite_end_date=timezone.localdate() + datetime.timedelta(days=15),
         )
+
+    def _reports(self):
+        """A report out for its factual accuracy check (Tom Thames can answer it) and one being drafted."""
+        if Report.objects.exists():
+            return
+        inspector = User.objects.get(email="inspector@regulator.example")
+        reviewer = User.objects.get(email="opsmanager@regulator.example")
+        thames = Assessment.objects.filter(location__cqc_id="DEMO-L-LDN1", state="completed").order_by("-completed_at")
+        out = report_create(by=inspector, assessment=thames.first())
+        report_submit_for_quality_review(by=inspector, report=out)
+        report_quality_review_pass(by=reviewer, report=out)
+        report_send_for_factual_accuracy(by=inspector, report=out, today=timezone.localdate())
+        drafting = Assessment.objects.filter(location__cqc_id="DEMO-L-LDN2", state="completed").first()
+        if drafting is not None:
+            report_create(by=inspector, assessment=drafting)
 
     def _print_logins(self, people):
         self.stdout.write("")

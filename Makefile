@@ -4,6 +4,7 @@
 #   make test     lint, Django checks, migrations check and pytest against real PostgreSQL + Redis
 #   make lint     ruff check and format check
 #   make format   ruff format and ruff check --fix
+#   make diagrams redraw docs/diagrams/ from the state machines in the models (needs Graphviz's dot)
 #   make services-stop   stop the throwaway PostgreSQL and Redis that `make test` started
 #   make clean    remove everything the targets above built
 #
@@ -22,7 +23,7 @@ RUFF := $(VENV)/bin/ruff
 SERVICES := bash scripts/services.sh
 PYTEST_ARGS ?=
 
-.PHONY: help venv .venv node_modules assets run test lint format services services-stop clean
+.PHONY: help venv .venv node_modules assets run test lint format diagrams services services-stop clean
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -80,6 +81,20 @@ lint: venv
 format: venv
 	$(RUFF) format .
 	$(RUFF) check --fix .
+
+# --- Diagrams -------------------------------------------------------------
+# django-fsm's graph_transitions writes DOT from the model's transitions; Graphviz's dot
+# draws the SVG the README shows. Both files are committed, and
+# cqcportal/core/tests/test_diagrams.py fails when the DOT no longer matches the model.
+# PYTHONHASHSEED=0: the command builds its graph from sets, so without a fixed seed the
+# lines come out in a different order each run and the committed files would churn.
+DIAGRAMS := docs/diagrams
+
+diagrams: venv
+	command -v dot >/dev/null || { echo "make diagrams needs Graphviz's dot: apt-get install graphviz" >&2; exit 1; }
+	DEBUG=1 PYTHONHASHSEED=0 $(PY) manage.py graph_transitions factual_accuracy.Report > $(DIAGRAMS)/report-states.dot.tmp
+	mv $(DIAGRAMS)/report-states.dot.tmp $(DIAGRAMS)/report-states.dot
+	dot -Tsvg $(DIAGRAMS)/report-states.dot -o $(DIAGRAMS)/report-states.svg
 
 # --- Services -------------------------------------------------------------
 services:

@@ -262,7 +262,7 @@ def how_rated(request: HttpRequest, cqc_id: str) -> HttpResponse:
     """Public: how the location's rating was reached, statement by statement."""
     location = get_object_or_404(Location.objects.select_related("provider"), cqc_id=cqc_id)
     is_rated = services.location_is_rated(location)
-    working = location_working(location) if is_rated else None
+    working = location_working(location, published_only=True) if is_rated else None
     regulations = None if is_rated else location_regulations(location)
     status = LocationRating.objects.filter(location=location, key_question="overall").first()
     return render(

@@ -252,6 +252,38 @@ class StatementScore(models.Model):
         return f"{self.statement}: {self.score}"
 
 
+class StatementScoreChange(models.Model):
+    """A score changed after the assessment was completed (after the factual accuracy check, or a rating
+    review), with why: the public working shows it beside the score."""
+
+    class Context(models.TextChoices):
+        FACTUAL_ACCURACY = "factual_accuracy", "after the provider's factual accuracy comments"
+        RATING_REVIEW = "rating_review", "after a rating review"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="score_changes")
+    statement = models.ForeignKey(QualityStatement, on_delete=models.PROTECT, related_name="+")
+    from_score = models.PositiveSmallIntegerField()
+    to_score = models.PositiveSmallIntegerField()
+    reason = models.TextField()
+    context = models.CharField(max_length=30, choices=Context.choices)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        indexes = [models.Index(fields=["assessment", "statement"])]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="score_change_has_reason"),
+            models.CheckConstraint(
+                condition=models.Q(to_score__gte=1, to_score__lte=4) & ~models.Q(to_score=models.F("from_score")),
+                name="score_change_changes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement}: {self.from_score} → {self.to_score}"
+
+
 def evidence_upload_to(instance, filename: str) -> str:
     # Evidence is confidential: files live outside the web root and are served only by a staff-only view;
     # the random folder keeps two uploads with one name apart.

@@ -395,6 +395,62 @@ def statement_score_set(
     return row
 
 
+def statement_score_amend(
+    *, by, assessment: Assessment, statement: QualityStatement, score: int, reason: str, context: str
+) -> StatementScore:
+    """Change a completed assessment's score, with the reason; the location's ratings are recalculated and the
+    working shows the change.
+
+    :raises StatementScoreCannotSave: when the score is not 1-4 or unchanged, there is no reason, the
+        assessment is not completed or did not score the statement, or ``by`` may not conduct it.
+    """
+    from assessments.models import StatementScoreChange
+    from assessments.working import location_working
+
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 4:
+        raise StatementScoreCannotSave("Choose a score from 1 to 4.")
+    if not reason.strip():
+        raise StatementScoreCannotSave("Say why the score changed: the public working shows it.")
+    if not by.has_perm("assessments.conduct", assessment):
+        raise StatementScoreCannotSave("Only the assessment's lead, its team or a senior manager can change a score.")
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().select_related("location").get(pk=assessment.pk)
+        if locked.state != AssessmentState.COMPLETED:
+            raise StatementScoreCannotSave("Only a completed assessment's scores are amended this way.")
+        current = StatementScore.objects.select_for_update().filter(assessment=locked, statement=statement).first()
+        if current is None:
+            raise StatementScoreCannotSave("This assessment did not score that statement.")
+        if current.score == score:
+            raise StatementScoreCannotSave(f"The score is already {score}.")
+        before = current.score
+        current.score, current.scored_by, current.scored_at = score, by, now
+        current.version += 1
+        current.save()
+        StatementScoreChange.objects.create(
+            assessment=locked,
+            statement=statement,
+            from_score=before,
+            to_score=score,
+            reason=reason.strip(),
+            context=context,
+            changed_by=by,
+            changed_at=now,
+        )
+        audit_event_record(
+            by=by,
+            subject=locked,
+            action="assessment.score_amend",
+            from_state=str(before),
+            to_state=str(score),
+            reason=reason.strip(),
+            data={"statement": statement.slug, "context": context},
+        )
+        if location_is_rated(locked.location):
+            location_ratings_save(location=locked.location, working=location_working(locked.location), now=now)
+    return current
+
+
 def evidence_add(*, by, assessment: Assessment, statement, category, note: str, source: str = "", document=None):
     """Attach a piece of evidence to a statement's evidence category.
 

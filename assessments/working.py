@@ -21,6 +21,7 @@ from assessments.models import (
     QualityStatement,
     RatingDeparture,
     StatementScore,
+    StatementScoreChange,
 )
 from cqcportal.register.models import KeyQuestion, PublishedRating
 
@@ -35,6 +36,7 @@ class StatementLine:
     score: int | None
     source: str  # updated, existing, initial, or "" when there is no score
     dated: datetime.date | None  # the date of the assessment (or previous rating) the score comes from
+    changes: list = field(default_factory=list)  # StatementScoreChange rows: the score amended, and why
 
 
 @dataclass
@@ -105,11 +107,16 @@ def enforcement_limits_in_force(location, *, today: datetime.date | None = None)
 
 
 def location_working(
-    location, *, preview: Assessment | None = None, enforcement_limits: dict[str, str] | None = None
+    location,
+    *,
+    preview: Assessment | None = None,
+    enforcement_limits: dict[str, str] | None = None,
+    published_only: bool = False,
 ) -> LocationWorking:
     """The working of a location's ratings from its completed assessments (and, to preview, one in progress).
 
-    Enforcement limits in force are applied unless ``enforcement_limits`` is given.
+    Enforcement limits in force are applied unless ``enforcement_limits`` is given. ``published_only`` leaves out
+    assessments whose report is not yet published: what the public may see.
     """
     statements = list(QualityStatement.objects.filter(retired_at__isnull=True).order_by("order"))
     scores = (
@@ -117,6 +124,8 @@ def location_working(
         .select_related("assessment")
         .order_by("statement_id", "-assessment__completed_at", "-pk")
     )
+    if published_only:
+        scores = scores.filter(assessment__reports__state="published")
     latest: dict[int, tuple[int, datetime.date, int]] = {}
     for row in scores:
         latest.setdefault(
@@ -166,6 +175,11 @@ def location_working(
                 review_state=RatingDeparture.ReviewState.REJECTED
             )
         }
+    changes: dict[tuple[int, int], list] = {}
+    for change in StatementScoreChange.objects.filter(assessment_id__in={v[2] for v in latest.values()}).select_related(
+        "statement"
+    ):
+        changes.setdefault((change.assessment_id, change.statement_id), []).append(change)
     key_questions = []
     for kq in KeyQuestionSlug:
         lines = []
@@ -173,7 +187,7 @@ def location_working(
             if s.pk in latest:
                 score, dated, assessment_id = latest[s.pk]
                 source = SOURCE_UPDATED if assessment_id == newest_assessment else SOURCE_EXISTING
-                lines.append(StatementLine(s, score, source, dated))
+                lines.append(StatementLine(s, score, source, dated, changes.get((assessment_id, s.pk), [])))
             elif initial.get(s.slug) is not None:
                 source_kq = ratings.initial_score_key_question(
                     ratings.StatementRef(s.key_question, s.name), asc_framework=asc

@@ -30,8 +30,6 @@ class Report(models.Model):
     location = models.ForeignKey("register.Location", on_delete=models.PROTECT, related_name="reports")
     provider = models.ForeignKey("register.Provider", on_delete=models.PROTECT, related_name="reports")
     state = FSMField(default=ReportState.DRAFTING, choices=ReportState.choices, protected=True)
-    summary = models.TextField(blank=True, help_text="The overall summary.")
-    peoples_experience = models.TextField(blank=True, help_text="A summary of people's experience.")
     quality_review_comments = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -121,8 +119,8 @@ class Report(models.Model):
         source=[s for s in ReportState if s not in (ReportState.PUBLISHED, ReportState.WITHDRAWN)],
         target=ReportState.WITHDRAWN,
     )
-    def withdraw(self, *, reason):
-        self.withdrawn_reason = reason
+    def withdraw(self, *, why):
+        self.withdrawn_reason = why[:500]
 
 
 class ReportSection(models.Model):
@@ -130,6 +128,7 @@ class ReportSection(models.Model):
 
     class Kind(models.TextChoices):
         OVERALL = "overall", "Overall summary"
+        PEOPLES_EXPERIENCE = "peoples_experience", "People's experience"
         KEY_QUESTION = "key_question", "Key question"
         STATEMENT = "statement", "Quality statement"
 
@@ -151,3 +150,222 @@ class ReportSection(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def snapshot(self) -> dict:
+        """The section as plain values, for a frozen version."""
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "title": self.title,
+            "rating": self.rating,
+            "score": self.score,
+            "body": self.body,
+        }
+
+    @property
+    def rating_label(self) -> str:
+        from assessments.ratings import Rating
+
+        try:
+            return Rating.from_slug(self.rating).label
+        except ValueError:
+            return self.rating.replace("_", " ").capitalize()
+
+    @property
+    def key(self) -> str:
+        """Stable across versions: which part of the report this is."""
+        if self.kind == self.Kind.STATEMENT:
+            return f"statement:{self.statement_id}"
+        if self.kind == self.Kind.KEY_QUESTION:
+            return f"key_question:{self.key_question}"
+        return self.kind
+
+
+class ReportVersion(models.Model):
+    """A frozen copy of the report's sections as sent out or published; an amended report is a new version."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    reason = models.CharField(max_length=300)
+    sections = models.JSONField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["report", "number"]
+        constraints = [models.UniqueConstraint(fields=["report", "number"], name="report_version_number_unique")]
+
+    def __str__(self) -> str:
+        return f"Version {self.number}"
+
+
+class CorrectionKind(models.TextChoices):
+    TYPOGRAPHICAL = "typographical", "A typographical or numerical error"
+    INACCURATE = "inaccurate", "Information that is factually inaccurate"
+    OMITTED = "omitted", "Information that was omitted"
+
+
+class ResponseOutcome(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    PARTLY_ACCEPTED = "partly_accepted", "Partly accepted"
+    NOT_ACCEPTED = "not_accepted", "Not accepted"
+
+
+COMMENT_MAX_CHARS = 2000
+
+
+class Submission(models.Model):
+    """The provider's comments, sent: one per report, by a registered person or their delegate."""
+
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="submission")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Comments on report {self.report_id}"
+
+
+class Comment(models.Model):
+    """A provider's comment on one section: a draft until submitted, then answered by staff."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="comments")
+    section = models.ForeignKey(ReportSection, on_delete=models.PROTECT, related_name="comments")
+    kind = models.CharField(max_length=20, choices=CorrectionKind.choices)
+    text = models.CharField(max_length=COMMENT_MAX_CHARS)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField()
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, null=True, blank=True, related_name="comments")
+    outcome = models.CharField(max_length=20, choices=ResponseOutcome.choices, blank=True)
+    response = models.TextField(blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["section__order", "created_at", "pk"]
+        indexes = [models.Index(fields=["report", "section"])]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(text=""), name="fa_comment_has_text"),
+            # A response has its outcome, reason, author and time together, or none of them.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(outcome="", response="", responded_by__isnull=True, responded_at__isnull=True)
+                    | (
+                        ~models.Q(outcome="")
+                        & ~models.Q(response="")
+                        & models.Q(responded_by__isnull=False, responded_at__isnull=False)
+                    )
+                ),
+                name="fa_comment_response_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text[:50]}"
+
+
+def supporting_file_upload_to(instance, filename: str) -> str:
+    # Confidential until published: outside the web root, served only through a permission-checked view.
+    # The random folder keeps two uploads of one name apart and makes a path impossible to guess.
+    import uuid
+
+    return f"factual-accuracy/{instance.comment.report_id}/{uuid.uuid4().hex}/{filename}"
+
+
+class SupportingFile(models.Model):
+    """Evidence a provider uploads for a comment; its type was checked from its content."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to=supporting_file_upload_to, max_length=300)
+    name = models.CharField(max_length=150, help_text="The file's name, made safe.")
+    file_type = models.CharField(max_length=20)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(size__gt=0), name="fa_file_not_empty")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExtensionRequest(models.Model):
+    """A provider asks for more time; staff grant it only in exceptional circumstances. Both dates are kept."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for a decision"
+        GRANTED = "granted", "Granted"
+        REFUSED = "refused", "Refused"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="extension_requests")
+    reason = models.CharField(max_length=1000)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    due_date_when_asked = models.DateField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=1000, blank=True)
+    new_due_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report"], condition=models.Q(state="pending"), name="fa_one_pending_extension"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="pending", decided_at__isnull=True, decided_by__isnull=True)
+                | (~models.Q(state="pending") & models.Q(decided_at__isnull=False, decided_by__isnull=False)),
+                name="fa_extension_decision_complete",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="granted") | models.Q(new_due_date__isnull=False),
+                name="fa_extension_granted_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Extension request ({self.get_state_display()})"
+
+
+QUESTION_MAX_CHARS = 500
+
+
+class InformationQuery(models.Model):
+    """The provider asks the assessment team for information needed to check a point."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="queries")
+    section = models.ForeignKey(ReportSection, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    question = models.CharField(max_length=QUESTION_MAX_CHARS)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField()
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asked_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(answer="", answered_by__isnull=True, answered_at__isnull=True)
+                | (~models.Q(answer="") & models.Q(answered_by__isnull=False, answered_at__isnull=False)),
+                name="fa_query_answer_complete",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.question[:60]

@@ -1,9 +1,10 @@
 """Reads for reports, scoped to who may see them."""
 
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
 
 from cqcportal.accounts import rules as perms
-from factual_accuracy.models import Report, ReportState
+from factual_accuracy.models import Comment, Report, ReportState
 
 # A provider sees its draft from the moment it is sent for the factual accuracy check.
 PROVIDER_VISIBLE = [
@@ -21,4 +22,99 @@ def reports_visible_to(user) -> QuerySet[Report]:
     membership = perms.membership_of(user)
     if membership is None:
         return qs.none()
-    return qs.filter(provider_id=membership.provider_id, state__in=PROVIDER_VISIBLE)
+    return qs.filter(
+        provider_id=membership.provider_id,
+        location__in=perms.locations_visible_to(user),
+        state__in=PROVIDER_VISIBLE,
+    )
+
+
+def comments_visible_to(user, report: Report) -> QuerySet[Comment]:
+    """The provider sees all its comments, drafts included; staff see only comments that were sent to them.
+
+    Staff responses are on the rows; pages show them to the provider only once the report is published.
+    """
+    qs = Comment.objects.filter(report=report).select_related("section", "created_by", "responded_by")
+    qs = qs.prefetch_related("files")
+    if perms.is_regulator_staff(user):
+        return qs.filter(submission__isnull=False)
+    return qs
+
+
+def report_window(report: Report):
+    """The factual accuracy check's deadline of the report, with its extensions, or None before it is sent."""
+    from cqcportal.deadlines.models import Deadline
+    from cqcportal.deadlines.rules import Kind
+
+    return (
+        Deadline.objects.filter(
+            content_type__model="report",
+            content_type__app_label="factual_accuracy",
+            object_id=str(report.pk),
+            kind=Kind.FACTUAL_ACCURACY_CHECK,
+        )
+        .exclude(state="cancelled")
+        .prefetch_related("extensions")
+        .order_by("-pk")
+        .first()
+    )
+
+
+def report_target(report: Report):
+    """The report's publication target deadline, or None."""
+    from cqcportal.deadlines import selectors as deadline_selectors
+    from cqcportal.deadlines.rules import Kind
+
+    return deadline_selectors.deadlines_for_case(report).filter(kind=Kind.PUBLICATION_TARGET).order_by("-pk").first()
+
+
+def reports_in_progress(*, show: str, today) -> QuerySet[Report]:
+    """Reports not yet published or withdrawn, oldest target first, with their publication target; ``show``
+    narrows to "at-risk" (10 working days or fewer left) or "late"."""
+    from django.db.models import OuterRef, Subquery
+
+    from cqcportal import workdays
+    from cqcportal.deadlines import selectors as deadline_selectors
+    from cqcportal.deadlines.models import Deadline
+    from cqcportal.deadlines.rules import Kind
+
+    targets = Deadline.objects.filter(
+        content_type__app_label="factual_accuracy",
+        content_type__model="report",
+        object_id=Cast(OuterRef("pk"), output_field=CharField()),
+        kind=Kind.PUBLICATION_TARGET,
+    ).order_by("-pk")
+    qs = (
+        Report.objects.exclude(state__in=[ReportState.PUBLISHED, ReportState.WITHDRAWN])
+        .select_related("location", "assessment", "assessment__lead")
+        .annotate(target_due=Subquery(targets.values("due_date")[:1]))
+        .order_by("target_due", "pk")
+    )
+    if show == "late":
+        qs = qs.filter(target_due__lt=today)
+    elif show == "at-risk":
+        horizon = workdays.add_working_days(today, 10, extra_holidays=deadline_selectors.extra_holidays())
+        qs = qs.filter(target_due__gte=today, target_due__lte=horizon)
+    return qs
+
+
+def published_reports(location) -> list[Report]:
+    """The location's published reports, newest first: the profile lists them all."""
+    return list(
+        Report.objects.filter(location=location, state=ReportState.PUBLISHED)
+        .select_related("assessment")
+        .order_by("-published_at")
+    )
+
+
+def assessment_in_progress(location):
+    """The assessment under way at the location (started, and its report not yet published), or None."""
+    from assessments.models import Assessment, AssessmentState
+
+    return (
+        Assessment.objects.filter(location=location, state__in=[AssessmentState.IN_PROGRESS, AssessmentState.COMPLETED])
+        .exclude(reports__state=ReportState.PUBLISHED)
+        .order_by("-started_at")
+        .only("pk", "started_at", "state")
+        .first()
+    )

@@ -1,16 +1,24 @@
-"""Report pages: staff move the report through its states; the provider checks the draft for factual accuracy."""
+"""The report page, its state transitions, its versions, and the staff list of reports by publication target.
+
+The provider's pages of the check are in ``check_views``; the staff's responses in ``response_views``.
+"""
+
+import difflib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments.models import Assessment
+from cqcportal import workdays
 from cqcportal.accounts import rules as perms
 from cqcportal.deadlines import selectors as deadline_selectors
-from factual_accuracy import services
+from factual_accuracy import selectors, services
+from factual_accuracy.models import ExtensionRequest, ReportSection, ReportState
 from factual_accuracy.selectors import reports_visible_to
 
 
@@ -29,29 +37,78 @@ def report_new(request: HttpRequest, assessment_pk: int) -> HttpResponse:
     return redirect("factual_accuracy:report", pk=report.pk)
 
 
+def report_page_context(request: HttpRequest, report) -> dict:
+    """What every page of a report shows: the report, its check's deadline and who may do what."""
+    today = timezone.localdate()
+    window = selectors.report_window(report)
+    is_staff_user = perms.is_regulator_staff(request.user)
+    check_open = (
+        report.state == ReportState.OUT_FOR_FACTUAL_ACCURACY
+        and window is not None
+        and window.state == "open"
+        and timezone.now() <= window.due_at
+    )
+    return {
+        "report": report,
+        "window": window,
+        "is_staff_user": is_staff_user,
+        "check_open": check_open,
+        "can_answer": not is_staff_user and perms.can_act_as_registered_person(request.user, report, today=today)[0],
+        "can_edit": is_staff_user
+        and report.state in services.EDITABLE
+        and request.user.has_perm("assessments.conduct", report.assessment),
+    }
+
+
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(reports_visible_to(request.user), pk=pk)
-    deadlines = deadline_selectors.deadlines_for_case(report).order_by("pk")
-    today = timezone.localdate()
-    return render(
-        request,
-        "factual_accuracy/report.html",
+    context = report_page_context(request, report)
+    comments = list(selectors.comments_visible_to(request.user, report))
+    by_section: dict[int, list] = {}
+    for comment in comments:
+        by_section.setdefault(comment.section_id, []).append(comment)
+    sections = list(report.sections.select_related("statement").order_by("order"))
+    for section in sections:
+        section.visible_comments = by_section.get(section.pk, [])
+    target = selectors.report_target(report)
+    context.update(
         {
-            "report": report,
-            "sections": report.sections.select_related("statement").order_by("order"),
-            "deadlines": deadlines,
-            "is_staff_user": perms.is_regulator_staff(request.user),
-            "can_answer": perms.can_act_as_registered_person(request.user, report, today=today)[0],
-        },
+            "sections": sections,
+            "comments": comments,
+            "drafts": [c for c in comments if c.submission_id is None],
+            "show_responses": context["is_staff_user"] or report.state == ReportState.PUBLISHED,
+            "target": target,
+            "age_days": _age(report, target),
+            "extensions": list(report.extension_requests.select_related("requested_by", "decided_by")),
+            "queries": list(report.queries.select_related("asked_by", "answered_by", "section")),
+            "versions": list(report.versions.order_by("number").only("pk", "number", "reason", "created_at")),
+            "submission": getattr(report, "submission", None) if report.state != ReportState.DRAFTING else None,
+            "pending_extension": ExtensionRequest.State.PENDING,
+            "unanswered": sum(1 for c in comments if c.submission_id and not c.outcome),
+            "can_respond": context["is_staff_user"] and report.state == ReportState.RESPONDING,
+            "today": timezone.localdate(),
+        }
     )
+    return render(request, "factual_accuracy/report.html", context)
+
+
+def _age(report, target) -> int | None:
+    """Working days since the end of the on-site activity (where the publication target starts)."""
+    if target is None:
+        return None
+    end = (report.published_at and timezone.localdate(report.published_at)) or timezone.localdate()
+    return workdays.working_days_between(target.start_date, end, extra_holidays=deadline_selectors.extra_holidays())
 
 
 STAFF_ACTIONS = {
     "submit": (services.report_submit_for_quality_review, "Sent to quality review."),
     "pass": (services.report_quality_review_pass, "Quality review passed."),
     "ready": (services.report_mark_ready_to_publish, "Ready to publish."),
-    "publish": (services.report_publish, "Published."),
+    "publish": (services.report_publish, "Published: the report is on the location's public profile."),
+    "respond": (services.report_start_responding, "You can now respond to each comment and amend the report."),
+    "check": (services.report_send_for_independent_check, "Sent for an independent check of the responses."),
+    "check-pass": (services.report_independent_check_pass, "Independent check passed: ready to publish."),
 }
 
 
@@ -60,15 +117,20 @@ STAFF_ACTIONS = {
 def report_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     report = get_object_or_404(reports_visible_to(request.user), pk=pk)
     today = timezone.localdate()
+    comments = request.POST.get("comments", "")[:5000]
     try:
         if action in STAFF_ACTIONS:
             service, done = STAFF_ACTIONS[action]
             service(by=request.user, report=report)
         elif action == "return":
-            services.report_quality_review_return(
-                by=request.user, report=report, comments=request.POST.get("comments", "")[:5000]
-            )
+            services.report_quality_review_return(by=request.user, report=report, comments=comments)
             done = "Returned to drafting with your comments."
+        elif action == "check-return":
+            services.report_independent_check_return(by=request.user, report=report, comments=comments)
+            done = "Returned to the assessment team with your comments."
+        elif action == "withdraw":
+            services.report_withdraw(by=request.user, report=report, reason=request.POST.get("reason", "")[:500])
+            done = "The report is withdrawn."
         elif action == "send":
             services.report_send_for_factual_accuracy(by=request.user, report=report, today=today)
             done = "Sent to the provider: the factual accuracy check has started."
@@ -82,3 +144,75 @@ def report_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     else:
         messages.success(request, done)
     return redirect("factual_accuracy:report", pk=report.pk)
+
+
+@login_required
+def report_versions(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every frozen version, and what changed between two of them, section by section."""
+    report = get_object_or_404(reports_visible_to(request.user), pk=pk)
+    versions = list(report.versions.order_by("number"))
+    by_number = {v.number: v for v in versions}
+    try:
+        older = by_number[int(request.GET.get("from", ""))]
+        newer = by_number[int(request.GET.get("to", ""))]
+    except (KeyError, ValueError):
+        older, newer = (versions[-2], versions[-1]) if len(versions) >= 2 else (None, None)
+    changes = _compare(older.sections, newer.sections) if older and newer else []
+    return render(
+        request,
+        "factual_accuracy/versions.html",
+        {"report": report, "versions": versions, "older": older, "newer": newer, "changes": changes},
+    )
+
+
+def _compare(old: list[dict], new: list[dict]) -> list[dict]:
+    """The sections that differ between two versions, with the old and new values and a word-level diff."""
+    before = {s["key"]: s for s in old}
+    changes = []
+    for section in new:
+        previous = before.pop(section["key"], None)
+        if previous == section:
+            continue
+        fields = []
+        for name, label in (("rating", "Rating"), ("score", "Score")):
+            if previous is None or previous.get(name) != section.get(name):
+                fields.append({"label": label, "old": previous and previous.get(name), "new": section.get(name)})
+        words = []
+        if previous is None or previous.get("body") != section.get("body"):
+            old_words = (previous or {}).get("body", "").split()
+            for op, a1, a2, b1, b2 in difflib.SequenceMatcher(a=old_words, b=section["body"].split()).get_opcodes():
+                if op in ("replace", "delete"):
+                    words.append(("removed", " ".join(old_words[a1:a2])))
+                if op in ("replace", "insert"):
+                    words.append(("added", " ".join(section["body"].split()[b1:b2])))
+                if op == "equal":
+                    words.append(("same", " ".join(old_words[a1:a2])))
+        changes.append({"title": section["title"], "added": previous is None, "fields": fields, "words": words})
+    changes.extend({"title": s["title"], "removed": True, "fields": [], "words": []} for s in before.values())
+    return changes
+
+
+@login_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    """Staff: reports on their way to publication, with their age and whether they are on track."""
+    if not perms.is_regulator_staff(request.user):
+        raise Http404
+    today = timezone.localdate()
+    show = request.GET.get("show", "")
+    if show not in ("", "at-risk", "late"):
+        show = ""
+    page = Paginator(selectors.reports_in_progress(show=show, today=today), 50).get_page(request.GET.get("page"))
+    holidays = deadline_selectors.extra_holidays()
+    for report in page.object_list:
+        report.left = (
+            None
+            if report.target_due is None
+            else workdays.working_days_between(today, report.target_due, extra_holidays=holidays)
+            if report.target_due >= today
+            else -workdays.working_days_between(report.target_due, today, extra_holidays=holidays)
+        )
+    return render(request, "factual_accuracy/report_list.html", {"page_obj": page, "show": show, "today": today})
+
+
+def section_of(report, section_pk: int) -> ReportSection:
+    return get_object_or_404(ReportSection.objects.select_related("statement"), pk=section_pk, report=report)

@@ -26,9 +26,17 @@ def location_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
     except Location.DoesNotExist:
         raise Http404("No location has that register id.") from None
     from assessments.selectors import rating_status_for  # the assessment app owns the rating's state
+    from factual_accuracy.selectors import assessment_in_progress, published_reports
 
     return render(
-        request, "register/location_detail.html", {"location": location, "rating_status": rating_status_for(location)}
+        request,
+        "register/location_detail.html",
+        {
+            "location": location,
+            "rating_status": rating_status_for(location),
+            "in_progress": assessment_in_progress(location),
+            "reports": published_reports(location),
+        },
     )
 
 

@@ -243,15 +243,11 @@ def factual_accuracy_confirm_no_inaccuracies(*, by, report: Report, today: datet
         )
     now = timezone.now()
     with transaction.atomic():
-        window = deadline_selectors.live_deadline_for(report, Kind.FACTUAL_ACCURACY_CHECK)
-        if window is not None:
-            Deadline.objects.select_for_update(of=("self",)).filter(pk=window.pk).first()
-            if window.state == "open" and now > window.due_at:
-                raise ReportCannotChange(
-                    f"The check closed at the end of {window.due_date:%-d %B %Y}; we can no longer take responses."
-                )
+        # Lock the report before its deadline, in the same order as sending comments, so the two cannot deadlock.
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        window = _open_window(locked, now)
         locked = _move(
-            report,
+            locked,
             by=by,
             on_behalf_of=on_behalf_of,
             transition="close_no_inaccuracies",

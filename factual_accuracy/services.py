@@ -597,9 +597,13 @@ def _open_window(report: Report, now: datetime.datetime) -> Deadline:
                 f"{timezone.localtime(submission.submitted_at):%H:%M on %-d %B %Y}. The check is closed; "
                 "your comments are shown below."
             )
+        reason = {
+            ReportState.FA_CLOSED_NO_INACCURACIES: " because you told us there are no factual inaccuracies",
+            ReportState.FA_CLOSED_NO_RESPONSE: " because its deadline passed with no response",
+        }.get(report.state, "")
         raise ReportCannotChange(
-            f"The factual accuracy check is closed ({report.get_state_display().lower()}); "
-            "you can still read your drafts, but not change or send them."
+            f"The factual accuracy check is closed{reason}. "
+            "You can still read your drafts, but not change or send them."
         )
     window = deadline_selectors.live_deadline_for(report, Kind.FACTUAL_ACCURACY_CHECK)
     if window is not None and now > window.due_at:

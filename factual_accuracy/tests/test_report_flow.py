@@ -143,7 +143,7 @@ def test_report_check_with_no_response_is_closed_by_the_sweep_once(inspector, co
     assert deadlines_sweep(now=datetime.datetime(2027, 1, 8, 9, tzinfo=LONDON)).closed == 0
     assert AuditEvent.objects.filter(action="report.factual_accuracy.no_response").count() == 1
     # A response after the close is refused plainly.
-    with pytest.raises(ReportCannotChange, match="cannot happen now"):
+    with pytest.raises(ReportCannotChange, match="closed because its deadline passed with no response"):
         factual_accuracy_confirm_no_inaccuracies(by=provider_user, report=report, today=datetime.date(2027, 1, 7))
 
 

@@ -40,7 +40,7 @@ def test_report_pages_take_a_draft_through_to_the_provider_and_publication(clien
     assert "The check is closed" in response.text
     # A second click is told plainly what happened.
     response = client.post(_action(report, "no-inaccuracies"), follow=True)
-    assert "that cannot happen now" in response.text
+    assert "The factual accuracy check is closed because you told us there are no factual inaccuracies" in response.text
     client.force_login(inspector)
     client.post(_action(report, "ready"))
     client.post(_action(report, "publish"))

@@ -19,6 +19,7 @@ from assessments.working import location_working
 from cqcportal.alerts.models import PublicEvent
 from cqcportal.register.models import KeyQuestion, PublishedRating
 from cqcportal.tests.factories import LocationFactory, StaffFactory
+from cqcportal.tests.flows import report_published
 
 SAFE_EXAMPLE = [2, 3, 3, 2, 3, 3, 2, 3]  # the guidance's worked example: 21 of 32, 65.625%, good
 
@@ -314,8 +315,8 @@ def test_assessment_pages_query_budget(client, django_assert_max_num_queries, in
     client.force_login(inspector)
     for url, budget in [
         (reverse("assessments:caseload"), 8),
-        (reverse("assessments:workspace", args=[assessment.pk]), 19),
-        (reverse("public:how-rated", args=[location.cqc_id]), 13),
+        (reverse("assessments:workspace", args=[assessment.pk]), 20),  # +1: amended scores on the working
+        (reverse("public:how-rated", args=[location.cqc_id]), 14),
         (reverse("assessments:statement", args=[assessment.pk, statements[0].slug]), 14),
     ]:
         with django_assert_max_num_queries(budget):
@@ -329,6 +330,7 @@ def test_how_rated_public_page_explains_the_working(client, started, inspector):
     )
     with transaction.atomic():
         assessment_complete(by=inspector, assessment=started)
+    report_published(started, by=inspector)
     response = client.get(reverse("public:how-rated", args=[started.location.cqc_id]))
     assert response.status_code == 200
     assert "How this rating was reached" in response.text
@@ -360,6 +362,7 @@ def test_departure_needs_a_rationale_and_is_shown_and_queued(client, started, in
     assert rationale in working.key_questions[0].explanation
     with transaction.atomic():
         assessment_complete(by=inspector, assessment=started)
+    report_published(started, by=inspector)
     response = client.get(reverse("public:how-rated", args=[started.location.cqc_id]))
     assert "Professional judgement" in response.text and rationale in response.text
 
@@ -605,4 +608,5 @@ def test_enforcement_limit_in_force_caps_the_key_question_and_shows_on_the_worki
     assert (
         LocationRating.objects.get(location=started.location, key_question="safe").enforcement_limit == "warning_notice"
     )
+    report_published(started, by=inspector)
     assert "warning notice" in client.get(reverse("public:how-rated", args=[started.location.cqc_id])).text

@@ -10,6 +10,7 @@ from assessments.models import QualityStatement
 from assessments.services import assessment_create
 from cqcportal.core.tests.test_browser import accessibility_violations, sign_in
 from cqcportal.tests.factories import LocationFactory, StaffFactory
+from cqcportal.tests.flows import report_published
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -52,6 +53,8 @@ def test_browser_inspector_scores_statements_and_watches_the_rating_change(page,
     page.locator("summary", has_text="Complete the assessment").click()
     page.get_by_role("button", name="Complete the assessment").click()
     expect(page.get_by_text("Assessment completed")).to_be_visible()
+    # The public sees the new scores once the report is published.
+    report_published(assessment, by=inspector)
     page.goto(f"{live_server.url}/location/{location.cqc_id}/how-this-rating-was-reached/")
     expect(page.get_by_role("heading", level=1)).to_have_text("How this rating was reached")
     expect(page.get_by_text("4 out of a possible 8").first).to_be_visible()

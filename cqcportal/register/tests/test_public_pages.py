@@ -84,5 +84,5 @@ def test_public_pages_query_budget_does_not_grow(client, django_assert_max_num_q
         assert client.get(reverse("register:search"), {"text": "budget"}).status_code == 200
     with django_assert_max_num_queries(5):
         assert client.get(reverse("register:provider", args=[provider.cqc_id])).status_code == 200
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(8):
         assert client.get(reverse("register:location", args=[locations[0].cqc_id])).status_code == 200

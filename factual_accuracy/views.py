@@ -80,6 +80,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "show_responses": context["is_staff_user"] or report.state == ReportState.PUBLISHED,
             "target": target,
             "age_days": _age(report, target),
+            "days_left": _left(target),
             "extensions": list(report.extension_requests.select_related("requested_by", "decided_by")),
             "queries": list(report.queries.select_related("asked_by", "answered_by", "section")),
             "versions": list(report.versions.order_by("number").only("pk", "number", "reason", "created_at")),
@@ -99,6 +100,17 @@ def _age(report, target) -> int | None:
         return None
     end = (report.published_at and timezone.localdate(report.published_at)) or timezone.localdate()
     return workdays.working_days_between(target.start_date, end, extra_holidays=deadline_selectors.extra_holidays())
+
+
+def _left(target) -> int | None:
+    """Working days left to the publication target (negative when late); None once it is closed."""
+    if target is None or target.state not in ("open", "paused"):
+        return None
+    today = timezone.localdate()
+    holidays = deadline_selectors.extra_holidays()
+    if target.due_date >= today:
+        return workdays.working_days_between(today, target.due_date, extra_holidays=holidays)
+    return -workdays.working_days_between(target.due_date, today, extra_holidays=holidays)
 
 
 STAFF_ACTIONS = {

@@ -491,3 +491,62 @@ def test_factual_accuracy_email_has_plain_text_and_html_with_the_deadline_and_li
     assert mimetype == "text/html"
     assert "Maple &lt;Court&gt; &amp; Co" in html and "<Court>" not in html
     assert f'href="{settings.PORTAL_BASE_URL}/reports/{report.pk}/"' in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_withdrawing_while_the_provider_sends_leaves_one_outcome(location, inspector, provider_user):
+    from cqcportal.accounts.models import StaffRole
+    from cqcportal.tests.concurrency import race
+    from factual_accuracy.tests.test_report_flow import _out_for_fa
+
+    manager = StaffFactory(roles=[StaffRole.OPERATIONS_MANAGER])
+    with time_machine.travel(at(SENT), tick=False):
+        report = _out_for_fa(inspector, _completed(inspector, location))
+        _draft(report, provider_user)
+        results = race(
+            lambda: services.factual_accuracy_submit(by=provider_user, report=report, today=SENT),
+            lambda: services.report_withdraw(by=manager, report=report, reason="Wrong location assessed."),
+        )
+    assert sum(isinstance(r, services.ReportCannotChange) for r in results) == 1, results
+    state = Report.objects.get().state
+    assert state in (ReportState.FA_CLOSED_COMMENTS, ReportState.WITHDRAWN)
+    assert Submission.objects.count() == (1 if state == ReportState.FA_CLOSED_COMMENTS else 0)
+    window = Deadline.objects.get(kind=Kind.FACTUAL_ACCURACY_CHECK)
+    assert window.state == (DeadlineState.MET if state == ReportState.FA_CLOSED_COMMENTS else DeadlineState.CANCELLED)
+
+
+@pytest.mark.django_db
+def test_every_report_email_has_plain_text_and_escaped_html(out, inspector, colleague, provider_user):
+    """Every notification of the flow, with script typed into each free text that an e-mail quotes."""
+    script = "<script>alert(1)</script>"
+    query = services.query_ask(by=colleague, report=out, question=f"Which day? {script}")
+    services.query_answer(by=inspector, query=query, answer=f"Tuesday {script}")
+    asked = services.extension_request(by=provider_user, report=out, reason=f"Illness {script}", today=SENT)
+    services.extension_decide(by=inspector, request=asked, grant=False, reason=f"No {script}", today=SENT)
+    _draft(out, colleague)
+    services.factual_accuracy_submit(by=provider_user, report=out, today=SENT)
+    services.report_start_responding(by=inspector, report=out)
+    for comment in Comment.objects.all():
+        services.comment_respond(by=inspector, comment=comment, outcome="accepted", response="Agreed.")
+    services.report_send_for_independent_check(by=inspector, report=out)
+    services.report_independent_check_pass(by=StaffFactory(), report=out)
+    services.report_publish(by=inspector, report=out)
+    kinds = set(Notification.objects.values_list("kind", flat=True))
+    assert {
+        "report.factual_accuracy.sent",
+        "report.query.asked",
+        "report.query.answered",
+        "report.extension.requested",
+        "report.extension.decided",
+        "report.factual_accuracy.comments",
+        "report.published",
+    } <= kinds
+    quoted = 0
+    for notification in Notification.objects.all():
+        assert notification.body.strip() and notification.html_body.startswith("<p>")
+        assert "<script>" not in notification.html_body
+        assert "/reports/" in notification.body and 'href="' in notification.html_body
+        if script in notification.body:
+            quoted += 1
+            assert "&lt;script&gt;alert(1)&lt;/script&gt;" in notification.html_body
+    assert quoted >= 4

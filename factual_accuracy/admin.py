@@ -77,7 +77,9 @@ class ReportAdmin(admin.ModelAdmin):
         reason = request.POST.get("reason", "")[:500]
         try:
             if action == "withdraw":
-                services.report_withdraw(by=request.user, report=report, reason=reason)
+                services.report_withdraw(
+                    by=request.user, report=report, reason=reason, seen_state=request.POST.get("seen_state") or None
+                )
                 label = "Withdrawn"
             elif action in ADMIN_TRANSITIONS:
                 label, _, service = ADMIN_TRANSITIONS[action]
@@ -104,6 +106,7 @@ class ReportAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "transition_buttons": buttons,
             "can_withdraw": report is not None and can_proceed(report.withdraw),
+            "seen_state": report.state if report is not None else "",
             "withdraw_url": reverse("admin:factual_accuracy_report_transition", args=[object_id, "withdraw"]),
             "portal_url": reverse("factual_accuracy:report", args=[object_id]),
         }

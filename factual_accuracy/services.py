@@ -398,10 +398,13 @@ def _ratings_publish(report: Report, *, today: datetime.date) -> None:
     )
 
 
-def report_withdraw(*, by, report: Report, reason: str) -> Report:
+def report_withdraw(*, by, report: Report, reason: str, seen_state: str | None = None) -> Report:
     """Withdraw a report that will not be published (a new one may be drafted); its open deadlines are cancelled.
 
-    :raises ReportCannotChange: when there is no reason, ``by`` is not a senior manager, or it is published.
+    ``seen_state`` is the state the person saw when they decided; withdrawal is possible from many states, so
+    a report that moved meanwhile (the provider sent comments) is refused and they are told.
+    :raises ReportCannotChange: when there is no reason, ``by`` is not a senior manager, it is published, or
+        it changed since ``seen_state``.
     """
     from cqcportal.deadlines.services import deadline_cancel
 
@@ -410,6 +413,12 @@ def report_withdraw(*, by, report: Report, reason: str) -> Report:
     if not reason.strip():
         raise ReportCannotChange("Say why the report is withdrawn.")
     with transaction.atomic():
+        current = Report.objects.select_for_update().get(pk=report.pk)
+        if seen_state is not None and current.state != seen_state:
+            raise ReportCannotChange(
+                f"The report changed while you were deciding: it is now {current.get_state_display().lower()}. "
+                "Check it, then withdraw it if you still need to."
+            )
         locked = _move(
             report, by=by, transition="withdraw", action="report.withdraw", reason=reason.strip(), why=reason
         )

@@ -88,6 +88,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "pending_extension": ExtensionRequest.State.PENDING,
             "unanswered": sum(1 for c in comments if c.submission_id and not c.outcome),
             "can_respond": context["is_staff_user"] and report.state == ReportState.RESPONDING,
+            "can_withdraw": perms.is_senior_staff(request.user)
+            and report.state not in (ReportState.PUBLISHED, ReportState.WITHDRAWN),
             "today": timezone.localdate(),
         }
     )
@@ -141,7 +143,12 @@ def report_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             services.report_independent_check_return(by=request.user, report=report, comments=comments)
             done = "Returned to the assessment team with your comments."
         elif action == "withdraw":
-            services.report_withdraw(by=request.user, report=report, reason=request.POST.get("reason", "")[:500])
+            services.report_withdraw(
+                by=request.user,
+                report=report,
+                reason=request.POST.get("reason", "")[:500],
+                seen_state=request.POST.get("seen_state") or None,
+            )
             done = "The report is withdrawn."
         elif action == "send":
             services.report_send_for_factual_accuracy(by=request.user, report=report, today=today)

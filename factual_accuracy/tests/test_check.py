@@ -505,7 +505,12 @@ def test_withdrawing_while_the_provider_sends_leaves_one_outcome(location, inspe
         _draft(report, provider_user)
         results = race(
             lambda: services.factual_accuracy_submit(by=provider_user, report=report, today=SENT),
-            lambda: services.report_withdraw(by=manager, report=report, reason="Wrong location assessed."),
+            lambda: services.report_withdraw(
+                by=manager,
+                report=report,
+                reason="Wrong location assessed.",
+                seen_state=ReportState.OUT_FOR_FACTUAL_ACCURACY,
+            ),
         )
     assert sum(isinstance(r, services.ReportCannotChange) for r in results) == 1, results
     state = Report.objects.get().state

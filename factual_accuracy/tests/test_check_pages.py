@@ -254,7 +254,7 @@ def test_report_pages_query_budget_does_not_grow_with_comments(
     services.factual_accuracy_submit(by=provider_user, report=out, today=SENT)
     client.force_login(inspector)
     for url, budget in [
-        (reverse("factual_accuracy:report", args=[out.pk]), 20),
+        (reverse("factual_accuracy:report", args=[out.pk]), 21),  # incl. the senior role check for withdrawal
         (reverse("factual_accuracy:list"), 8),
         (reverse("factual_accuracy:versions", args=[out.pk]), 8),
     ]:

@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from assessments.models import QualityStatement, StatementScore
 from assessments.services import assessment_complete, assessment_create, assessment_start, statement_score_set
-from cqcportal.core.tests.test_browser import accessibility_violations, sign_in
+from cqcportal.core.tests.test_browser import PASSWORD, accessibility_violations, sign_in
 from cqcportal.deadlines.models import Deadline, DeadlineState
 from cqcportal.deadlines.rules import Kind
 from cqcportal.deadlines.services import deadlines_sweep
@@ -426,3 +427,36 @@ def test_browser_send_after_the_deadline_is_refused_and_the_drafts_are_kept(
     provider.get_by_role("link", name="See your comments (Overall summary)").click()
     expect(provider.get_by_text("The home has 42 beds, not 24.")).to_be_visible()
     expect(provider.get_by_role("button", name="Save as a draft")).to_have_count(0)
+
+
+def test_browser_comment_typed_when_the_session_timed_out_comes_back_after_signing_in(
+    clock, out_for_check, signed_in, live_server
+):
+    """The session ends while the provider types; saving sends them to sign in and
+    the post is lost, but the browser kept the text and puts it back on the same section."""
+    report, manager = out_for_check["report"], out_for_check["manager"]
+    section = report.sections.filter(kind=ReportSection.Kind.STATEMENT).order_by("order").first()
+    page = signed_in(manager)
+    page.goto(f"{live_server.url}/reports/{report.pk}/sections/{section.pk}/")
+    text = "Night staffing was six carers, not four: see the rota for 3 to 9 January."
+    page.get_by_label("Your comment").fill(text)  # fill() fires the input event the browser's copy listens for
+    Session.objects.all().delete()  # the session expires on the server; the browser still holds its cookies
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save as a draft").click()
+    expect(page.get_by_label("E-mail address")).to_be_visible()
+    assert not Comment.objects.exists()
+    page.get_by_label("E-mail address").fill(manager.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(section.title)
+    expect(page.get_by_text("We have put back text you typed here earlier")).to_be_visible()
+    expect(page.get_by_label("Your comment")).to_have_value(text)
+    page.get_by_label("Information that is factually inaccurate").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save as a draft").click()
+    expect(page.get_by_text("Comment saved as a draft")).to_be_visible()
+    assert Comment.objects.get().text == text
+    # Saved: the browser's copy is cleared, so the empty box for a new comment stays empty.
+    page.reload()
+    expect(page.get_by_label("Your comment")).to_have_value("")

@@ -350,6 +350,7 @@ class RatingDeparture(models.Model):
         AWAITING = "awaiting_quality_review", "Awaiting quality review"
         AGREED = "agreed", "Agreed at quality review"
         REJECTED = "rejected", "Rejected at quality review"
+        RATING_REVIEW = "rating_review", "Decided on a rating review"
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="departures")
     key_question = models.CharField(max_length=20)  # a KeyQuestionSlug, or "overall"
@@ -439,3 +440,169 @@ class EnforcementLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} on {self.get_key_question_display()}"
+
+
+# --- Rating reviews ------------------------------------------------------------------------------------------
+
+
+class RatingReviewState(models.TextChoices):
+    DRAFTING = "drafting", "Being drafted"
+    SUBMITTED = "submitted", "Submitted"
+    GROUNDS_CHECK = "grounds_check", "Checking the grounds"
+    REFUSED = "refused", "Refused: no grounds for a review"
+    ACCEPTED = "accepted", "Accepted for review"
+    INDEPENDENT_REVIEW = "independent_review", "Independent review"
+    RECOMMENDED = "recommended", "Recommendation made"
+    DECIDED = "decided", "Decided"
+    OUTCOME_PUBLISHED = "outcome_published", "Outcome published"
+    CLOSED = "closed", "Closed"
+
+
+# A review is "taking place" (said on the public profile) from submission until its outcome is published.
+REVIEW_UNDER_WAY = [
+    RatingReviewState.SUBMITTED,
+    RatingReviewState.GROUNDS_CHECK,
+    RatingReviewState.ACCEPTED,
+    RatingReviewState.INDEPENDENT_REVIEW,
+    RatingReviewState.RECOMMENDED,
+    RatingReviewState.DECIDED,
+]
+
+REVIEW_MAX_WORDS = 500
+
+
+class RatingReview(models.Model):
+    """A provider's request for a review of a published report's ratings, on the ground that the regulator did not
+    follow its process for reaching them; and the review that follows. Transitions change fields only."""
+
+    report = models.ForeignKey("factual_accuracy.Report", on_delete=models.PROTECT, related_name="rating_reviews")
+    location = models.ForeignKey("register.Location", on_delete=models.PROTECT, related_name="rating_reviews")
+    provider = models.ForeignKey("register.Provider", on_delete=models.PROTECT, related_name="rating_reviews")
+    state = FSMField(default=RatingReviewState.DRAFTING, choices=RatingReviewState.choices, protected=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    grounds_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    refusal_letter = models.TextField(blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    external_reviewer = models.CharField(max_length=200, blank=True, help_text="An external reviewer's name and role.")
+    recommendation = models.TextField(blank=True)
+    recommended_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    outcome_published_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["location", "state"]), models.Index(fields=["state"])]
+        constraints = [
+            models.UniqueConstraint(fields=["report"], name="one_rating_review_per_report"),
+            models.CheckConstraint(
+                condition=models.Q(submitted_at__isnull=True, submitted_by__isnull=True)
+                | models.Q(submitted_at__isnull=False, submitted_by__isnull=False),
+                name="rating_review_submitted_pair",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reviewer__isnull=True) | models.Q(external_reviewer=""),
+                name="rating_review_one_kind_of_reviewer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rating review of report {self.report_id} ({self.get_state_display()})"
+
+    @property
+    def reviewer_name(self) -> str:
+        if self.reviewer_id:
+            return self.reviewer.full_name
+        return f"{self.external_reviewer} (external)" if self.external_reviewer else ""
+
+    @transition(field=state, source=RatingReviewState.DRAFTING, target=RatingReviewState.SUBMITTED)
+    def submit(self, *, by, at):
+        self.submitted_by, self.submitted_at = by, at
+
+    @transition(field=state, source=RatingReviewState.SUBMITTED, target=RatingReviewState.GROUNDS_CHECK)
+    def start_grounds_check(self, *, checker):
+        self.grounds_checked_by = checker
+
+    @transition(field=state, source=RatingReviewState.GROUNDS_CHECK, target=RatingReviewState.REFUSED)
+    def refuse(self, *, letter):
+        self.refusal_letter = letter
+
+    @transition(field=state, source=RatingReviewState.GROUNDS_CHECK, target=RatingReviewState.ACCEPTED)
+    def accept(self):
+        pass
+
+    @transition(field=state, source=RatingReviewState.ACCEPTED, target=RatingReviewState.INDEPENDENT_REVIEW)
+    def assign_reviewer(self, *, reviewer=None, external: str = ""):
+        self.reviewer, self.external_reviewer = reviewer, external
+
+    @transition(field=state, source=RatingReviewState.INDEPENDENT_REVIEW, target=RatingReviewState.RECOMMENDED)
+    def recommend(self, *, text, at):
+        self.recommendation, self.recommended_at = text, at
+
+    @transition(field=state, source=RatingReviewState.RECOMMENDED, target=RatingReviewState.DECIDED)
+    def decide(self, *, by, at, reason):
+        self.decided_by, self.decided_at, self.decision_reason = by, at, reason
+
+    @transition(field=state, source=RatingReviewState.DECIDED, target=RatingReviewState.OUTCOME_PUBLISHED)
+    def publish_outcome(self, *, at):
+        self.outcome_published_at = at
+
+    @transition(
+        field=state,
+        source=[RatingReviewState.REFUSED, RatingReviewState.OUTCOME_PUBLISHED],
+        target=RatingReviewState.CLOSED,
+    )
+    def close(self, *, at):
+        self.closed_at = at
+
+
+class RatingChallenge(models.Model):
+    """One rating a review request challenges, with how the process for reaching it was not followed."""
+
+    review = models.ForeignKey(RatingReview, on_delete=models.CASCADE, related_name="challenges")
+    key_question = models.CharField(max_length=20)  # a KeyQuestionSlug, or "overall"
+    grounds = models.TextField()
+
+    class Meta:
+        ordering = ["review", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "key_question"], name="one_challenge_per_rating"),
+            models.CheckConstraint(condition=~models.Q(grounds=""), name="challenge_has_grounds"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key_question
+
+
+class RatingReviewChange(models.Model):
+    """A rating the review's decision changed (up or down, challenged or not), with why: the history keeps it."""
+
+    review = models.ForeignKey(RatingReview, on_delete=models.CASCADE, related_name="changes")
+    key_question = models.CharField(max_length=20)  # a KeyQuestionSlug, or "overall"
+    from_rating = models.CharField(max_length=30)
+    to_rating = models.CharField(max_length=30)
+
+    class Meta:
+        ordering = ["review", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "key_question"], name="one_change_per_rating"),
+            models.CheckConstraint(condition=~models.Q(from_rating=models.F("to_rating")), name="change_changes"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_question}: {self.from_rating} → {self.to_rating}"

@@ -26,3 +26,15 @@ def rating_status_for(location):
         .exclude(status=LocationRating.Status.RATED)
         .first()
     )
+
+
+def rating_review_under_way(location):
+    """The review of the location's ratings taking place now (requested, outcome not yet published), or None."""
+    from assessments.models import REVIEW_UNDER_WAY, RatingReview
+
+    return (
+        RatingReview.objects.filter(location=location, state__in=REVIEW_UNDER_WAY)
+        .only("pk", "submitted_at")
+        .order_by("-submitted_at")
+        .first()
+    )

@@ -1,11 +1,15 @@
 from django.urls import path
 
-from assessments import assessment_views, views
+from assessments import assessment_views, review_views, views
 
 app_name = "assessments"
 
 urlpatterns = [
     path("", assessment_views.caseload, name="caseload"),
+    path("rating-reviews/", review_views.review_list, name="rating-reviews"),
+    path("rating-reviews/request/<int:report_pk>/", review_views.request_review, name="rating-review-request"),
+    path("rating-reviews/<int:pk>/", review_views.review_detail, name="rating-review"),
+    path("rating-reviews/<int:pk>/<slug:action>/", review_views.review_action, name="rating-review-action"),
     path("locations/<int:location_pk>/new/", assessment_views.assessment_new, name="assessment-new"),
     path("locations/<int:location_pk>/suspend-rating/", assessment_views.rating_suspend, name="rating-suspend"),
     path("<int:pk>/", assessment_views.workspace, name="workspace"),

@@ -60,7 +60,13 @@ class KeyQuestionWorking:
             text += (
                 f" Enforcement ({self.enforcement_limit.replace('_', ' ')}) limits it to {self.rating.label.lower()}."
             )
-        if self.departure is not None:
+        if self.departure is not None and self.departure.review_state == RatingDeparture.ReviewState.RATING_REVIEW:
+            text += (
+                f" Changed by a rating review: rated {ratings.Rating.from_slug(self.departure.rating).label.lower()} "
+                f"instead of {ratings.Rating.from_slug(self.departure.calculated_rating).label.lower()}. "
+                f"Reason: {self.departure.rationale}"
+            )
+        elif self.departure is not None:
             text += (
                 f" Professional judgement: rated {ratings.Rating.from_slug(self.departure.rating).label.lower()} "
                 f"instead of the calculated {ratings.Rating.from_slug(self.departure.calculated_rating).label.lower()}"
@@ -223,7 +229,16 @@ def location_working(
         overall = calculated_overall = ratings.aggregate(rated)
         overall_explanation = ratings.explain_aggregate(rated)
         overall_departure = departures.get("overall")
-        if overall_departure is not None:
+        if (
+            overall_departure is not None
+            and overall_departure.review_state == RatingDeparture.ReviewState.RATING_REVIEW
+        ):
+            overall = ratings.Rating.from_slug(overall_departure.rating)
+            overall_explanation += (
+                f" Changed by a rating review: rated {overall.label.lower()} instead of "
+                f"{calculated_overall.label.lower()}. Reason: {overall_departure.rationale}"
+            )
+        elif overall_departure is not None:
             overall = ratings.Rating.from_slug(overall_departure.rating)
             overall_explanation += (
                 f" Professional judgement: rated {overall.label.lower()} instead of "

@@ -338,7 +338,10 @@ def report_publish(*, by, report: Report) -> Report:
     with transaction.atomic():
         locked = _move(report, by=by, transition="publish", action="report.publish", at=now)
         _freeze(locked, by=by, reason="Published", now=now, only_if_changed=True)
-        _ratings_publish(locked, today=today)
+        if _ratings_publish(locked, today=today):
+            from assessments.review_services import request_window_open
+
+            request_window_open(locked)  # 15 working days to ask for a review of the ratings
         target = deadline_selectors.live_deadline_for(locked, Kind.PUBLICATION_TARGET)
         if target is not None:
             deadline_meet(deadline=target, by=by, at=now)
@@ -371,8 +374,9 @@ def report_publish(*, by, report: Report) -> Report:
     return locked
 
 
-def _ratings_publish(report: Report, *, today: datetime.date) -> None:
-    """The report's ratings become the location's published ratings; the previous ones stay in the history."""
+def _ratings_publish(report: Report, *, today: datetime.date) -> bool:
+    """The report's ratings become the location's published ratings (the previous ones stay in the history);
+    False when the report gave no ratings."""
     from cqcportal.register.models import KeyQuestion, PublishedRating
 
     rows = {
@@ -381,7 +385,7 @@ def _ratings_publish(report: Report, *, today: datetime.date) -> None:
         if s.rating
     }
     if not rows:
-        return  # a service that is not rated: nothing to publish on the rating badges
+        return False  # a service that is not rated: nothing to publish on the rating badges
     PublishedRating.objects.filter(location_id=report.location_id, is_current=True, key_question__in=rows).update(
         is_current=False
     )
@@ -396,6 +400,7 @@ def _ratings_publish(report: Report, *, today: datetime.date) -> None:
         )
         for kq, rating in rows.items()
     )
+    return True
 
 
 def report_withdraw(*, by, report: Report, reason: str, seen_state: str | None = None) -> Report:

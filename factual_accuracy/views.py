@@ -91,6 +91,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_withdraw": perms.is_senior_staff(request.user)
             and report.state not in (ReportState.PUBLISHED, ReportState.WITHDRAWN),
             "today": timezone.localdate(),
+            "review": _review_offer(request, report),
         }
     )
     return render(request, "factual_accuracy/report.html", context)
@@ -102,6 +103,20 @@ def _age(report, target) -> int | None:
         return None
     end = (report.published_at and timezone.localdate(report.published_at)) or timezone.localdate()
     return workdays.working_days_between(target.start_date, end, extra_holidays=deadline_selectors.extra_holidays())
+
+
+def _review_offer(request, report):
+    """For a provider on the latest rated published report: its rating review, or the open window to ask."""
+    from assessments import review_services
+    from assessments.models import RatingReview
+
+    if report.state != ReportState.PUBLISHED or perms.is_regulator_staff(request.user):
+        return None
+    existing = RatingReview.objects.filter(report=report).only("pk", "state").first()
+    window = review_services.request_window(report)
+    if existing is None and (window is None or window.state != "open" or timezone.now() > window.due_at):
+        return None
+    return {"review": existing, "window": window}
 
 
 def _left(target) -> int | None:

@@ -34,6 +34,8 @@ class Kind(StrEnum):
     RESPONSE_TARGET = "response_target"
     PUBLICATION_TARGET = "publication_target"
     SPECIAL_MEASURES_REASSESSMENT = "special_measures_reassessment"
+    COMPLAINT_INFORMAL = "complaint_informal"
+    COMPLAINT_FORMAL = "complaint_formal"
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,24 @@ RULES: dict[Kind, Rule] = {
         ),
         Rule(Kind.RESPONSE_TARGET, "Response target", 10, Unit.WORKING_DAYS, Binds.STAFF, (2,), True),
         Rule(Kind.PUBLICATION_TARGET, "Publication target", 50, Unit.WORKING_DAYS, Binds.STAFF, (10, 5, 1), True),
+        Rule(
+            Kind.COMPLAINT_INFORMAL,
+            "Complaint: informal resolution",
+            7,
+            Unit.WORKING_DAYS,
+            Binds.STAFF,
+            (2,),
+            True,
+        ),
+        Rule(
+            Kind.COMPLAINT_FORMAL,
+            "Complaint: formal investigation",
+            30,
+            Unit.WORKING_DAYS,
+            Binds.STAFF,
+            (10, 5, 1),
+            True,
+        ),
         Rule(
             Kind.SPECIAL_MEASURES_REASSESSMENT,
             "Special measures re-assessment",

@@ -25,7 +25,7 @@ def location_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
         location = selectors.location_profile(cqc_id=cqc_id)
     except Location.DoesNotExist:
         raise Http404("No location has that register id.") from None
-    from assessments.selectors import rating_status_for  # the assessment app owns the rating's state
+    from assessments.selectors import rating_review_under_way, rating_status_for  # the assessment app owns these
     from factual_accuracy.selectors import assessment_in_progress, published_reports
 
     return render(
@@ -36,6 +36,7 @@ def location_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
             "rating_status": rating_status_for(location),
             "in_progress": assessment_in_progress(location),
             "reports": published_reports(location),
+            "review_under_way": rating_review_under_way(location),
         },
     )
 

@@ -60,3 +60,38 @@
     });
   });
 })();
+
+// A word count across several text boxes (a rating review request: at most N words across the ratings
+// challenged). The form carries data-app-word-count-form="N"; each box data-app-word-group, counted when its
+// checkbox ("challenge-<key>" for a box "grounds-<key>") is ticked. Words are counted as the server counts
+// them: "well-led" and "don't" are one word each; stray dashes are none.
+(function () {
+  "use strict";
+  var wordPattern = /[\p{L}\p{N}_'’‘-]+/gu;
+  function words(text) {
+    return (text.match(wordPattern) || []).filter(function (t) {
+      return /[\p{L}\p{N}]/u.test(t);
+    }).length;
+  }
+  document.querySelectorAll("form[data-app-word-count-form]").forEach(function (form) {
+    var limit = parseInt(form.getAttribute("data-app-word-count-form"), 10);
+    var message = form.querySelector("[data-app-word-count-message]");
+    if (!message) return;
+    function update() {
+      var total = 0;
+      form.querySelectorAll("[data-app-word-group]").forEach(function (box) {
+        var box_checkbox = document.getElementById(box.id.replace(/^grounds-/, "challenge-"));
+        if (!box_checkbox || box_checkbox.checked) total += words(box.value);
+      });
+      var left = limit - total;
+      message.textContent =
+        left >= 0
+          ? "You have " + left + " word" + (left === 1 ? "" : "s") + " remaining (" + total + " of " + limit + ")"
+          : "You have " + -left + " word" + (left === -1 ? "" : "s") + " too many (" + total + " of " + limit + ")";
+      message.classList.toggle("govuk-error-message", left < 0);
+    }
+    form.addEventListener("input", update);
+    form.addEventListener("change", update);
+    update();
+  });
+})();

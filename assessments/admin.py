@@ -3,6 +3,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
 
+from assessments import review_services
 from assessments.models import (
     Assessment,
     EnforcementLimit,
@@ -10,6 +11,9 @@ from assessments.models import (
     InformationRequest,
     InformationRequestState,
     QualityStatement,
+    RatingChallenge,
+    RatingReview,
+    RatingReviewChange,
     StatementScore,
 )
 from assessments.services import InformationRequestCannotReview, information_request_review
@@ -132,3 +136,91 @@ class EnforcementLimitAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ChallengeInline(admin.TabularInline):
+    model = RatingChallenge
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["key_question", "grounds"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ChangeInline(admin.TabularInline):
+    model = RatingReviewChange
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["key_question", "from_rating", "to_rating"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+# Steps that need only a click; the others (a refusal letter, a reviewer, a recommendation, a decision) need
+# words or choices, so admin links to the portal page where the same services take them.
+REVIEW_BUTTONS = {
+    "check": ("Start checking the grounds", "start_grounds_check", review_services.rating_review_start_grounds_check),
+    "accept": ("Accept the grounds", "accept", review_services.rating_review_accept),
+    "close": ("Close the review", "close", review_services.rating_review_close),
+}
+
+
+@admin.register(RatingReview)
+class RatingReviewAdmin(admin.ModelAdmin):
+    list_display = ["location", "provider", "state", "submitted_at", "decided_at"]
+    list_filter = ["state"]
+    search_fields = ["location__name", "provider__name", "location__cqc_id"]
+    list_select_related = ["location", "provider"]
+    readonly_fields = [f.name for f in RatingReview._meta.fields if f.name != "id"]
+    inlines = [ChallengeInline, ChangeInline]
+    change_form_template = "admin/assessments/ratingreview/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/transition/<slug:action>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="assessments_ratingreview_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def transition_view(self, request, pk, action):
+        change_url = reverse("admin:assessments_ratingreview_change", args=[pk])
+        if request.method != "POST" or action not in REVIEW_BUTTONS:
+            return redirect(change_url)
+        review = get_object_or_404(RatingReview, pk=pk)
+        label, _, service = REVIEW_BUTTONS[action]
+        try:
+            service(by=request.user, review=review)
+        except review_services.RatingReviewCannotChange as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{label}: done and audited.")
+        return redirect(change_url)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from django_fsm import can_proceed
+
+        review = self.get_object(request, object_id)
+        buttons = []
+        if review is not None:
+            buttons = [
+                (label, reverse("admin:assessments_ratingreview_transition", args=[object_id, action]))
+                for action, (label, transition, _) in REVIEW_BUTTONS.items()
+                if can_proceed(getattr(review, transition))
+            ]
+        extra_context = {
+            **(extra_context or {}),
+            "transition_buttons": buttons,
+            "portal_url": reverse("assessments:rating-review", args=[object_id]),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)

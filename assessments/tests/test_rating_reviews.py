@@ -356,3 +356,17 @@ def test_review_pages_are_scoped_and_within_budget(client, django_assert_max_num
         assert client.get(reverse("assessments:rating-review", args=[review.pk])).status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get(reverse("assessments:rating-reviews")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_review_buttons_call_the_services(client, report, provider_user):
+    review = _submitted(report, provider_user)
+    admin_user = StaffFactory(roles=[StaffRole.ADMIN_STAFF], is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:assessments_ratingreview_change", args=[review.pk]))
+    assert "Start checking the grounds" in page.text and "Accept the grounds" not in page.text
+    client.post(reverse("admin:assessments_ratingreview_transition", args=[review.pk, "check"]))
+    assert RatingReview.objects.get().state == RatingReviewState.GROUNDS_CHECK
+    assert AuditEvent.objects.get(action="rating_review.grounds_check").actor == admin_user
+    response = client.post(reverse("admin:assessments_ratingreview_transition", args=[review.pk, "close"]), follow=True)
+    assert "that cannot happen now" in response.text

@@ -90,11 +90,17 @@ format: venv
 # lines come out in a different order each run and the committed files would churn.
 DIAGRAMS := docs/diagrams
 
+# Each machine drawn: its model and the file name it is drawn to.
+MACHINES := factual_accuracy.Report:report-states assessments.RatingReview:rating-review-states
+
 diagrams: venv
 	command -v dot >/dev/null || { echo "make diagrams needs Graphviz's dot: apt-get install graphviz" >&2; exit 1; }
-	DEBUG=1 PYTHONHASHSEED=0 $(PY) manage.py graph_transitions factual_accuracy.Report > $(DIAGRAMS)/report-states.dot.tmp
-	mv $(DIAGRAMS)/report-states.dot.tmp $(DIAGRAMS)/report-states.dot
-	dot -Tsvg $(DIAGRAMS)/report-states.dot -o $(DIAGRAMS)/report-states.svg
+	for machine in $(MACHINES); do \
+	  model=$${machine%%:*}; name=$${machine##*:}; \
+	  DEBUG=1 PYTHONHASHSEED=0 $(PY) manage.py graph_transitions $$model > $(DIAGRAMS)/$$name.dot.tmp; \
+	  mv $(DIAGRAMS)/$$name.dot.tmp $(DIAGRAMS)/$$name.dot; \
+	  dot -Tsvg $(DIAGRAMS)/$$name.dot -o $(DIAGRAMS)/$$name.svg; \
+	done
 
 # --- Services -------------------------------------------------------------
 services:

@@ -1,7 +1,8 @@
+import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-REPORT_DOT = settings.BASE_DIR / "docs" / "diagrams" / "report-states.dot"
+DIAGRAMS = settings.BASE_DIR / "docs" / "diagrams"
 
 
 def _lines(dot: str) -> list[str]:
@@ -11,12 +12,16 @@ def _lines(dot: str) -> list[str]:
     return sorted(dot.splitlines())
 
 
-def test_report_diagram_matches_the_model(tmp_path):
-    drawn = tmp_path / "report-states.dot"
+@pytest.mark.parametrize(
+    ("model", "name"),
+    [("factual_accuracy.Report", "report-states"), ("assessments.RatingReview", "rating-review-states")],
+)
+def test_state_diagram_matches_the_model(tmp_path, model, name):
+    drawn = tmp_path / f"{name}.dot"
     with drawn.open("w") as out:
-        call_command("graph_transitions", "factual_accuracy.Report", stdout=out)
-
-    assert _lines(drawn.read_text()) == _lines(REPORT_DOT.read_text()), (
-        f"{REPORT_DOT.relative_to(settings.BASE_DIR)} no longer matches factual_accuracy.Report's transitions: "
+        call_command("graph_transitions", model, stdout=out)
+    committed = DIAGRAMS / f"{name}.dot"
+    assert _lines(drawn.read_text()) == _lines(committed.read_text()), (
+        f"{committed.relative_to(settings.BASE_DIR)} no longer matches {model}'s transitions: "
         "run `make diagrams` and commit docs/diagrams/."
     )

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "cqcportal.alerts",
     "cqcportal.deadlines",
     "cqcportal.core",
+    "cqcportal.complaints",
     "assessments",
     "enforcement",
     "factual_accuracy",

@@ -8,7 +8,7 @@ Every transition locks the review row, checks who may act, audits, and queues e-
 from __future__ import annotations
 
 import datetime
-import re
+import unicodedata
 from collections.abc import Callable
 
 from django.db import transaction
@@ -41,12 +41,24 @@ class RatingReviewCannotChange(Exception):
 
 RATING_LABELS = {"overall": "Overall", **{kq.value: kq.label for kq in KeyQuestionSlug}}
 
-_WORD = re.compile(r"[\w'’‘-]+")
+
+def _in_word(ch: str) -> bool:
+    # Letters, digits and combining marks (Hindi, Punjabi, Bengali, decomposed accents), and the joiners
+    # inside words ("well-led", "don't").
+    return unicodedata.category(ch)[0] in "LMN" or ch in "_'’‘-"
 
 
 def count_words(text: str) -> int:
     """Words as a person counts them: "well-led" and "don't" are one word each; stray dashes are none."""
-    return sum(1 for token in _WORD.findall(text or "") if any(ch.isalnum() for ch in token))
+    count, token = 0, []
+    for ch in (text or "") + " ":
+        if _in_word(ch):
+            token.append(ch)
+            continue
+        if token and any(unicodedata.category(c)[0] in "LN" for c in token):
+            count += 1
+        token = []
+    return count
 
 
 # --- Which report, and the window -----------------------------------------------------------------------------

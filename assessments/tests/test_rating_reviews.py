@@ -96,6 +96,8 @@ def _submitted(report, by):
         ("  Three\nlines\n\nhere  ", 3),
         ("On 3 March 2027, 12 staff", 6),
         ("— – - ...", 0),
+        ("मानक हिंदी", 2),  # combining vowel signs are part of the word
+        ("nai\u0308ve cafe\u0301", 2),  # decomposed accents too
     ],
 )
 def test_count_words_counts_as_a_person_would(text, words):

@@ -67,7 +67,7 @@
 // them: "well-led" and "don't" are one word each; stray dashes are none.
 (function () {
   "use strict";
-  var wordPattern = /[\p{L}\p{N}_'’‘-]+/gu;
+  var wordPattern = /[\p{L}\p{M}\p{N}_'’‘-]+/gu;
   function words(text) {
     return (text.match(wordPattern) || []).filter(function (t) {
       return /[\p{L}\p{N}]/u.test(t);

@@ -56,6 +56,14 @@ def test_seed_demo_loads_every_role_case_and_report_state_and_is_safe_to_run_aga
         assert state.label.lower() in text
     assert Report.objects.values("assessment").distinct().count() == counts[5]
     assert not Report.objects.exclude(assessment__state="completed").exists()
+    # A rating review under way, with its independent reviewer named, and a complaint about us elsewhere.
+    from assessments.models import RatingReview
+    from cqcportal.complaints.models import Complaint
+
+    review = RatingReview.objects.get()
+    assert review.state == "independent_review" and review.reviewer.email == "opsmanager@regulator.example"
+    assert Complaint.objects.get().location_id != review.location_id
+    assert "Demo rating review:" in text
 
     again = StringIO()
     call_command("seed_demo", stdout=again)

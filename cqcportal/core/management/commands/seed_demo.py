@@ -515,6 +515,9 @@ class Command(BaseCommand):
             self._cases()
             self._assessments()
             reports = self._reports()
+            review = self._rating_review()
+        if review is not None:
+            self.stdout.write(f"Demo rating review: {review.location.name}, {review.get_state_display().lower()}.")
         if reports:
             states = "; ".join(report.get_state_display().lower() for report in reports)
             self.stdout.write(f"Demo reports: {len(reports)} created, in these states: {states}.")
@@ -819,6 +822,51 @@ class Command(BaseCommand):
         if wrong:
             raise CommandError("Demo reports did not reach their states: " + "; ".join(wrong))
         return [reports[report.pk] for _, report in created]
+
+    def _rating_review(self):
+        """A rating review under way on the published demo report (Maria Manager asked for it; Olu Operations
+        reviews it, having not been on the team), and a complaint about us at another location. Once only."""
+        from assessments import review_services
+        from assessments.models import RatingReview
+        from cqcportal.complaints.models import Complaint
+        from cqcportal.complaints.services import complaint_record
+
+        if RatingReview.objects.exists():
+            return None
+        report = Report.objects.filter(state=ReportState.PUBLISHED).order_by("-published_at").first()
+        if report is None or review_services.latest_rated_report(report.location_id) != report:
+            return None
+        manager = User.objects.filter(
+            membership__provider=report.provider, membership__role="registered_manager"
+        ).first()
+        coordinator = User.objects.get(email="coordinator@regulator.example")
+        ops = User.objects.get(email="opsmanager@regulator.example")
+        if manager is None:
+            return None
+        today = timezone.localdate()
+        review = review_services.rating_review_draft_save(
+            by=manager,
+            report=report,
+            challenges={
+                "safe": "The report says no medicines audit was seen, but our audit was in the evidence we sent on "
+                "day one and your process says evidence sent before the visit is considered."
+            },
+        )
+        review = review_services.rating_review_submit(by=manager, review=review, today=today)
+        review_services.rating_review_start_grounds_check(by=coordinator, review=review)
+        review_services.rating_review_accept(by=coordinator, review=review)
+        review_services.rating_review_assign_reviewer(by=coordinator, review=review, reviewer=ops)
+        if not Complaint.objects.exists():
+            other = Location.objects.exclude(pk=report.location_id).order_by("pk").first()
+            complaint_record(
+                by=coordinator,
+                location=other,
+                complainant="A relative of a resident",
+                about="The inspector did not speak to families during the visit.",
+                received_date=today,
+                today=today,
+            )
+        return RatingReview.objects.select_related("location").get(pk=review.pk)
 
     def _report(self, plan: DemoReport, location: Location, *, inspector, ops, today: datetime.date) -> Report:
         assessment = self._completed_assessment(plan, location, inspector=inspector, today=today)

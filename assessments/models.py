@@ -427,6 +427,10 @@ class EnforcementLimit(models.Model):
     reason = models.CharField(max_length=500)
     in_force_from = models.DateField()
     lifted_on = models.DateField(null=True, blank=True)
+    # The enforcement action that set it; empty for a limit admin staff recorded by hand.
+    source_action = models.ForeignKey(
+        "enforcement.EnforcementAction", on_delete=models.CASCADE, null=True, blank=True, related_name="limits"
+    )
 
     class Meta:
         ordering = ["location", "key_question", "-in_force_from"]

@@ -96,8 +96,13 @@ def _previous_ratings(location) -> dict[str, PublishedRating]:
 _LIMIT_SEVERITY = {"requirement_notice": 1, "warning_notice": 2, "condition": 2}
 
 
-def enforcement_limits_in_force(location, *, today: datetime.date | None = None) -> dict[str, str]:
-    """The strictest enforcement action in force on each key question of the location, by key question."""
+def enforcement_limits_in_force(
+    location, *, today: datetime.date | None = None, published_only: bool = False
+) -> dict[str, str]:
+    """The strictest enforcement action in force on each key question of the location, by key question.
+
+    ``published_only`` leaves out actions not yet published (representations or appeals still open).
+    """
     from assessments.models import EnforcementLimit
 
     today = today or timezone.localdate()
@@ -105,6 +110,8 @@ def enforcement_limits_in_force(location, *, today: datetime.date | None = None)
     rows = EnforcementLimit.objects.filter(location=location, in_force_from__lte=today).filter(
         Q(lifted_on__isnull=True) | Q(lifted_on__gt=today)
     )
+    if published_only:
+        rows = rows.filter(Q(source_action__isnull=True) | Q(source_action__published_at__isnull=False))
     for row in rows:
         current = limits.get(row.key_question)
         if current is None or _LIMIT_SEVERITY[row.action] > _LIMIT_SEVERITY[current]:
@@ -172,7 +179,11 @@ def location_working(
             kq_ratings, [ratings.StatementRef(s.key_question, s.name) for s in needed], asc_framework=asc
         )
 
-    limits = enforcement_limits if enforcement_limits is not None else enforcement_limits_in_force(location)
+    limits = (
+        enforcement_limits
+        if enforcement_limits is not None
+        else enforcement_limits_in_force(location, published_only=published_only)
+    )
     departures = {}
     if newest_assessment is not None:
         departures = {

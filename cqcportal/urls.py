@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include((public_assessment_urls + public_report_urls, "public"))),
     path("deadlines/", include("cqcportal.deadlines.urls")),
     path("reports/", include("factual_accuracy.urls")),
+    path("enforcement/", include("enforcement.urls")),
     path("complaints/", include("cqcportal.complaints.urls")),
     path("", include("cqcportal.notifications.urls")),
     path("back-office/", admin.site.urls),

@@ -23,6 +23,7 @@ class PublicEvent(models.Model):
     class Kind(models.TextChoices):
         LOCATION_INSPECTED = "location_inspected", "Location inspected"
         REPORT_PUBLISHED = "report_published", "Report published"
+        ENFORCEMENT_PUBLISHED = "enforcement_published", "Enforcement action published"
 
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="public_events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

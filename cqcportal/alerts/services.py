@@ -297,7 +297,11 @@ def _digest_queue(*, email, week_start, subscriptions, events, key) -> None:
         "week_start": week_start,
         "week_end": week_start + datetime.timedelta(days=6),
         "inspected": [item for item in items if item["kind"] == PublicEvent.Kind.LOCATION_INSPECTED],
-        "published": [item for item in items if item["kind"] == PublicEvent.Kind.REPORT_PUBLISHED],
+        "published": [
+            item
+            for item in items
+            if item["kind"] in (PublicEvent.Kind.REPORT_PUBLISHED, PublicEvent.Kind.ENFORCEMENT_PUBLISHED)
+        ],
         "subscriptions": [_subscription_links(subscription) for subscription in subscriptions],
         "unsubscribe_all_url": all_url,
     }

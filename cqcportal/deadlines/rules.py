@@ -36,6 +36,8 @@ class Kind(StrEnum):
     SPECIAL_MEASURES_REASSESSMENT = "special_measures_reassessment"
     COMPLAINT_INFORMAL = "complaint_informal"
     COMPLAINT_FORMAL = "complaint_formal"
+    REPRESENTATIONS_RESPONSE_TARGET = "representations_response_target"
+    TRIBUNAL_APPEAL_WINDOW = "tribunal_appeal_window"
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,24 @@ RULES: dict[Kind, Rule] = {
         ),
         Rule(Kind.RESPONSE_TARGET, "Response target", 10, Unit.WORKING_DAYS, Binds.STAFF, (2,), True),
         Rule(Kind.PUBLICATION_TARGET, "Publication target", 50, Unit.WORKING_DAYS, Binds.STAFF, (10, 5, 1), True),
+        Rule(
+            Kind.REPRESENTATIONS_RESPONSE_TARGET,
+            "Response to representations",
+            20,
+            Unit.WORKING_DAYS,
+            Binds.STAFF,
+            (5, 1),
+            True,
+        ),
+        Rule(
+            Kind.TRIBUNAL_APPEAL_WINDOW,
+            "Appeal to the First-tier Tribunal",
+            28,
+            Unit.CALENDAR_DAYS,
+            Binds.PROVIDER,
+            (),
+            False,
+        ),
         Rule(
             Kind.COMPLAINT_INFORMAL,
             "Complaint: informal resolution",

@@ -234,3 +234,27 @@ def test_recording_refuses_missing_parts(inspector, location):
             reason="y",
             breaches=[("12", "safe")],
         )
+
+
+@pytest.mark.django_db
+def test_representations_being_considered_pause_a_rating_review_until_the_decision(
+    rated, inspector, location, provider_user, activity, clock
+):
+    review_services.rating_review_submit(
+        by=provider_user,
+        review=review_services.rating_review_draft_save(by=provider_user, report=rated, challenges={"safe": "x y z"}),
+        today=SERVED,
+    )
+    target = Deadline.objects.get(kind=Kind.RATING_REVIEW_TARGET)
+    action = services.action_serve(by=inspector, action=_warning(inspector, location), today=SERVED)
+    assert Deadline.objects.get(pk=target.pk).state == DeadlineState.OPEN  # served, not yet challenged
+    services.representation_save(by=provider_user, action=action, regulated_activity=activity, text="We disagree.")
+    services.representations_submit(by=provider_user, action=action, today=SERVED)
+    paused = Deadline.objects.get(pk=target.pk)
+    assert paused.state == DeadlineState.PAUSED
+    assert paused.pauses.get().reason == "Representations on a warning notice are being considered."
+    services.representation_respond(by=inspector, representation=Representation.objects.get(), response="Noted.")
+    clock.move_to(at(datetime.date(2026, 12, 23)))
+    services.action_decide(by=inspector, action=action, adopt=True, reason="Stands.", today=datetime.date(2026, 12, 23))
+    resumed = Deadline.objects.get(pk=target.pk)
+    assert resumed.state == DeadlineState.OPEN and resumed.paused_days == 3  # 21, 22 and 23 December

@@ -291,3 +291,175 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"Appeal lodged {self.lodged_on}"
+
+
+# Special measures and escalation (issue 7). Opened by ``enforcement/special_measures.py`` when a report's overall
+# rating is published; staff record how each ends. Transitions change fields only.
+
+
+class SpecialMeasuresState(models.TextChoices):
+    IN_SPECIAL_MEASURES = "in_special_measures", "In special measures"
+    LEFT_IMPROVED = "left_improved", "Improved: left special measures"
+    CANCELLATION_PROPOSED = "cancellation_proposed", "Proposal to cancel registration"
+
+
+class SpecialMeasures(models.Model):
+    """A location in special measures: since when, why, when it must be re-assessed by, and how it ended."""
+
+    location = models.ForeignKey("register.Location", on_delete=models.PROTECT, related_name="special_measures")
+    provider = models.ForeignKey(
+        "register.Provider",
+        on_delete=models.PROTECT,
+        related_name="special_measures",
+        help_text="The location's provider, filled from the location.",
+    )
+    # The published overall rating of inadequate that put it in; one record per rating, so a repeat check adds none.
+    published_rating = models.OneToOneField(
+        "register.PublishedRating", on_delete=models.PROTECT, related_name="special_measures"
+    )
+    reason = models.TextField()
+    entered_date = models.DateField()
+    review_by_date = models.DateField(help_text="The re-assessment is due by this date (about 6 months).")
+    state = FSMField(
+        default=SpecialMeasuresState.IN_SPECIAL_MEASURES, choices=SpecialMeasuresState.choices, protected=True
+    )
+    outcome = models.TextField(blank=True, help_text="How it ended, in plain words; required to close it.")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "special measures"
+        ordering = ["-entered_date", "-pk"]
+        indexes = [models.Index(fields=["state", "review_by_date"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location"],
+                condition=models.Q(state="in_special_measures"),
+                name="special_measures_one_open_per_location",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="in_special_measures", closed_at__isnull=True, closed_by__isnull=True)
+                | (
+                    ~models.Q(state="in_special_measures")
+                    & models.Q(closed_at__isnull=False, closed_by__isnull=False)
+                    & ~models.Q(outcome="")
+                ),
+                name="special_measures_closed_complete_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(review_by_date__gt=models.F("entered_date")),
+                name="special_measures_review_after_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Special measures at {self.location.name} since {self.entered_date:%-d %B %Y}"
+
+    @transition(field=state, source=SpecialMeasuresState.IN_SPECIAL_MEASURES, target=SpecialMeasuresState.LEFT_IMPROVED)
+    def leave_improved(self, *, outcome, by, at):
+        self.outcome = outcome
+        self.closed_by, self.closed_at = by, at
+
+    @transition(
+        field=state, source=SpecialMeasuresState.IN_SPECIAL_MEASURES, target=SpecialMeasuresState.CANCELLATION_PROPOSED
+    )
+    def propose_cancellation(self, *, outcome, by, at):
+        self.outcome = outcome
+        self.closed_by, self.closed_at = by, at
+
+
+class EscalationTaskKind(models.TextChoices):
+    CONSIDER_REGULATION_17 = (
+        "consider_regulation_17",
+        "Consider a breach of regulation 17 (good governance) and ask for a written improvement report",
+    )
+    MANAGEMENT_REVIEW_MEETING = "management_review_meeting", "Management review meeting"
+
+
+class EscalationTaskState(models.TextChoices):
+    OPEN = "open", "To do"
+    MEETING_SCHEDULED = "meeting_scheduled", "Meeting scheduled"
+    DONE = "done", "Done"
+
+
+def _is_meeting(task: "EscalationTask") -> bool:
+    return task.kind == EscalationTaskKind.MANAGEMENT_REVIEW_MEETING
+
+
+def _is_regulation_17(task: "EscalationTask") -> bool:
+    return task.kind == EscalationTaskKind.CONSIDER_REGULATION_17
+
+
+class EscalationTask(models.Model):
+    """Work for staff after repeated ratings of requires improvement: consider regulation 17, or a review meeting."""
+
+    location = models.ForeignKey("register.Location", on_delete=models.PROTECT, related_name="escalation_tasks")
+    provider = models.ForeignKey("register.Provider", on_delete=models.PROTECT, related_name="escalation_tasks")
+    kind = models.CharField(max_length=30, choices=EscalationTaskKind.choices)
+    # The newest published overall rating of the run that raised it; with ``kind``, a repeat check adds none.
+    published_rating = models.ForeignKey(
+        "register.PublishedRating", on_delete=models.PROTECT, related_name="escalation_tasks"
+    )
+    reason = models.TextField(help_text="The run of ratings that raised it, with the dates of their reports.")
+    state = FSMField(default=EscalationTaskState.OPEN, choices=EscalationTaskState.choices, protected=True)
+    meeting_date = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True, help_text="What was decided or done; required to finish the task.")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["state", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "kind"],
+                condition=~models.Q(state="done"),
+                name="escalation_task_one_open_per_location_and_kind",
+            ),
+            models.UniqueConstraint(fields=["kind", "published_rating"], name="escalation_task_once_per_rating"),
+            models.CheckConstraint(
+                condition=~models.Q(state="done", done_at__isnull=True)
+                & ~models.Q(state="done", done_by__isnull=True)
+                & ~models.Q(state="done", notes="")
+                & (models.Q(state="done") | models.Q(done_at__isnull=True, done_by__isnull=True)),
+                name="escalation_task_done_complete_iff_done",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="management_review_meeting") | models.Q(meeting_date__isnull=True),
+                name="escalation_task_meeting_date_only_for_meetings",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="meeting_scheduled") | models.Q(meeting_date__isnull=False),
+                name="escalation_task_scheduled_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.location.name}"
+
+    @transition(
+        field=state, source=EscalationTaskState.OPEN, target=EscalationTaskState.DONE, conditions=[_is_regulation_17]
+    )
+    def complete(self, *, notes, by, at):
+        self.notes = notes
+        self.done_by, self.done_at = by, at
+
+    @transition(
+        field=state,
+        source=[EscalationTaskState.OPEN, EscalationTaskState.MEETING_SCHEDULED],
+        target=EscalationTaskState.MEETING_SCHEDULED,
+        conditions=[_is_meeting],
+    )
+    def schedule_meeting(self, *, on):
+        self.meeting_date = on
+
+    @transition(field=state, source=EscalationTaskState.MEETING_SCHEDULED, target=EscalationTaskState.DONE)
+    def record_meeting(self, *, notes, by, at):
+        self.notes = notes
+        self.done_by, self.done_at = by, at

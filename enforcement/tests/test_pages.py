@@ -10,7 +10,7 @@ from enforcement.tests.test_enforcement import PDF, activity, clock, rated  # no
 
 
 @pytest.mark.django_db
-def test_warning_notice_through_the_pages(  # noqa: F811 - pytest fixtures imported above
+def test_warning_notice_through_the_pages(
     client,
     rated,  # noqa: F811
     inspector,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("deadlines/", include("cqcportal.deadlines.urls")),
     path("reports/", include("factual_accuracy.urls")),
     path("enforcement/", include("enforcement.urls")),
+    path("special-measures/", include("enforcement.special_measures_urls")),
     path("complaints/", include("cqcportal.complaints.urls")),
     path("", include("cqcportal.notifications.urls")),
     path("back-office/", admin.site.urls),

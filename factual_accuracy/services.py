@@ -340,8 +340,10 @@ def report_publish(*, by, report: Report) -> Report:
         _freeze(locked, by=by, reason="Published", now=now, only_if_changed=True)
         if _ratings_publish(locked, today=today):
             from assessments.review_services import request_window_open
+            from enforcement.special_measures import special_measures_check
 
             request_window_open(locked)  # 15 working days to ask for a review of the ratings
+            special_measures_check(location=locked.location, by=by, today=today)  # inadequate, or RI again
         target = deadline_selectors.live_deadline_for(locked, Kind.PUBLICATION_TARGET)
         if target is not None:
             deadline_meet(deadline=target, by=by, at=now)

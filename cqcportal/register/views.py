@@ -27,6 +27,7 @@ def location_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
         raise Http404("No location has that register id.") from None
     from assessments.selectors import rating_review_under_way, rating_status_for  # the assessment app owns these
     from factual_accuracy.selectors import assessment_in_progress, published_reports
+    from enforcement.special_measures import special_measures_open_for
 
     return render(
         request,
@@ -37,6 +38,7 @@ def location_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
             "in_progress": assessment_in_progress(location),
             "reports": published_reports(location),
             "review_under_way": rating_review_under_way(location),
+            "special_measures": special_measures_open_for(location.pk),
         },
     )
 

@@ -535,7 +535,11 @@ def _publish(action: EnforcementAction) -> None:
         url=reverse("register:location", args=[action.location.cqc_id]),
         dedupe_key=f"enforcement:{action.pk}:published",
     )
-    published_ratings_refresh(action.location, today=timezone.localdate(now))
+    if published_ratings_refresh(action.location, today=timezone.localdate(now)):
+        from enforcement.special_measures import special_measures_check
+
+        # Published enforcement can take the overall rating to inadequate: special measures follow.
+        special_measures_check(location=action.location, by=action.decided_by, today=timezone.localdate(now))
 
 
 def published_ratings_refresh(location, *, today: datetime.date) -> int:

@@ -26,8 +26,9 @@ def location_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
     except Location.DoesNotExist:
         raise Http404("No location has that register id.") from None
     from assessments.selectors import rating_review_under_way, rating_status_for  # the assessment app owns these
-    from factual_accuracy.selectors import assessment_in_progress, published_reports
+    from enforcement.selectors import published_actions_for
     from enforcement.special_measures import special_measures_open_for
+    from factual_accuracy.selectors import assessment_in_progress, published_reports
 
     return render(
         request,
@@ -39,6 +40,7 @@ def location_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
             "reports": published_reports(location),
             "review_under_way": rating_review_under_way(location),
             "special_measures": special_measures_open_for(location.pk),
+            "enforcement": published_actions_for(location.pk),
         },
     )
 

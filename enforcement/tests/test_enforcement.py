@@ -258,3 +258,14 @@ def test_representations_being_considered_pause_a_rating_review_until_the_decisi
     services.action_decide(by=inspector, action=action, adopt=True, reason="Stands.", today=datetime.date(2026, 12, 23))
     resumed = Deadline.objects.get(pk=target.pk)
     assert resumed.state == DeadlineState.OPEN and resumed.paused_days == 3  # 21, 22 and 23 December
+
+
+@pytest.mark.django_db
+def test_public_profile_shows_enforcement_only_once_published(rated, inspector, location, client, clock):
+    services.action_serve(by=inspector, action=_warning(inspector, location), today=SERVED)
+    profile = f"/location/{location.cqc_id}/"
+    assert "Medicines are not managed safely" not in client.get(profile).text
+    clock.move_to(at(datetime.date(2027, 1, 7), 0, 5))
+    deadlines_sweep(now=at(datetime.date(2027, 1, 7), 0, 5))  # no representations: the notice stands
+    page = client.get(profile).text
+    assert "Enforcement action" in page and "Medicines are not managed safely" in page

@@ -84,6 +84,6 @@ def test_public_pages_query_budget_does_not_grow(client, django_assert_max_num_q
         assert client.get(reverse("register:search"), {"text": "budget"}).status_code == 200
     with django_assert_max_num_queries(5):
         assert client.get(reverse("register:provider", args=[provider.cqc_id])).status_code == 200
-    # 9: one more for the special measures notice (enforcement.special_measures.special_measures_open_for).
-    with django_assert_max_num_queries(9):
+    # 10: one more each for the special measures notice and the published enforcement actions.
+    with django_assert_max_num_queries(10):
         assert client.get(reverse("register:location", args=[locations[0].cqc_id])).status_code == 200

@@ -3,7 +3,7 @@ pages and admin buttons with the next slice of issue 7."""
 
 from django.contrib import admin
 
-from enforcement.models import Appeal, Breach, EnforcementAction, Representation
+from enforcement.models import Appeal, Breach, EnforcementAction, FitAndProperConcern, Representation
 
 
 class BreachInline(admin.TabularInline):
@@ -49,6 +49,21 @@ class RepresentationAdmin(admin.ModelAdmin):
 class AppealAdmin(admin.ModelAdmin):
     list_display = ["action", "lodged_on", "outcome", "outcome_on"]
     readonly_fields = [f.name for f in Appeal._meta.fields if f.name != "id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FitAndProperConcern)
+class FitAndProperConcernAdmin(admin.ModelAdmin):
+    list_display = ["director_name", "provider", "received_on", "state", "outcome"]
+    list_filter = ["state", "outcome"]
+    search_fields = ["director_name", "provider__name"]
+    list_select_related = ["provider"]
+    readonly_fields = [f.name for f in FitAndProperConcern._meta.fields if f.name != "id"]
 
     def has_add_permission(self, request):
         return False

@@ -463,3 +463,80 @@ class EscalationTask(models.Model):
     def record_meeting(self, *, notes, by, at):
         self.notes = notes
         self.done_by, self.done_at = by, at
+
+
+class ConcernState(models.TextChoices):
+    RECORDED = "recorded", "Recorded"
+    WITH_PROVIDER = "with_provider", "Passed to the provider for a response"
+    RESPONDED = "responded", "Provider responded"
+    REVIEWED = "reviewed", "Response reviewed"
+    CLOSED = "closed", "Closed with an outcome"
+
+
+class ConcernOutcome(models.TextChoices):
+    DISCUSS = "discuss", "Discuss with the provider at the next engagement"
+    ASSESS = "assess", "Assess: look at it in an assessment"
+    TAKE_ACTION = "take_action", "Take action"
+
+
+class FitAndProperConcern(models.Model):
+    """Information of concern about a director's fitness (regulation 5, fit and proper persons: directors).
+
+    The referrer's identity is held for staff only: provider pages and e-mails never show it.
+    """
+
+    provider = models.ForeignKey("register.Provider", on_delete=models.PROTECT, related_name="fit_and_proper_concerns")
+    director_name = models.CharField(max_length=200)
+    concern = models.TextField()
+    referrer_name = models.CharField(max_length=200, blank=True, help_text="Staff only: never shown to the provider.")
+    referrer_contact = models.CharField(max_length=300, blank=True, help_text="Staff only.")
+    received_on = models.DateField()
+    state = FSMField(default=ConcernState.RECORDED, choices=ConcernState.choices, protected=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+    passed_on = models.DateField(null=True, blank=True)
+    provider_response = models.TextField(blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    review_notes = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=20, choices=ConcernOutcome.choices, blank=True)
+    outcome_notes = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        indexes = [models.Index(fields=["provider", "state"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(state="closed") | ~models.Q(outcome=""), name="concern_closed_has_outcome"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(responded_at__isnull=True, responded_by__isnull=True)
+                | models.Q(responded_at__isnull=False, responded_by__isnull=False),
+                name="concern_response_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Fit and proper person concern: {self.director_name}"
+
+    @transition(field=state, source=ConcernState.RECORDED, target=ConcernState.WITH_PROVIDER)
+    def pass_to_provider(self, *, on):
+        self.passed_on = on
+
+    @transition(field=state, source=ConcernState.WITH_PROVIDER, target=ConcernState.RESPONDED)
+    def respond(self, *, by, at, text):
+        self.responded_by, self.responded_at, self.provider_response = by, at, text
+
+    @transition(field=state, source=ConcernState.RESPONDED, target=ConcernState.REVIEWED)
+    def review(self, *, by, notes):
+        self.reviewed_by, self.review_notes = by, notes
+
+    @transition(field=state, source=ConcernState.REVIEWED, target=ConcernState.CLOSED)
+    def close(self, *, outcome, notes, at):
+        self.outcome, self.outcome_notes, self.closed_at = outcome, notes, at

@@ -47,6 +47,7 @@ class KeyQuestionWorking:
     result: ratings.KeyQuestionResult | None
     rating: ratings.Rating | None
     enforcement_limit: str = ""
+    enforcement_cause: str = ""
     oldest: datetime.date | None = None
     newest: datetime.date | None = None
     departure: RatingDeparture | None = None
@@ -60,6 +61,8 @@ class KeyQuestionWorking:
             text += (
                 f" Enforcement ({self.enforcement_limit.replace('_', ' ')}) limits it to {self.rating.label.lower()}."
             )
+            if self.enforcement_cause:
+                text += f" Cause: {self.enforcement_cause}"
         if self.departure is not None and self.departure.review_state == RatingDeparture.ReviewState.RATING_REVIEW:
             text += (
                 f" Changed by a rating review: rated {ratings.Rating.from_slug(self.departure.rating).label.lower()} "
@@ -103,19 +106,24 @@ def enforcement_limits_in_force(
 
     ``published_only`` leaves out actions not yet published (representations or appeals still open).
     """
+    return {kq: action for kq, (action, _) in _limits_with_causes(location, today, published_only).items()}
+
+
+def _limits_with_causes(location, today, published_only) -> dict[str, tuple[str, str]]:
+    """By key question: the strictest limit in force and its cause, in words."""
     from assessments.models import EnforcementLimit
 
     today = today or timezone.localdate()
-    limits: dict[str, str] = {}
+    limits: dict[str, tuple[str, str]] = {}
     rows = EnforcementLimit.objects.filter(location=location, in_force_from__lte=today).filter(
         Q(lifted_on__isnull=True) | Q(lifted_on__gt=today)
     )
     if published_only:
         rows = rows.filter(Q(source_action__isnull=True) | Q(source_action__published_at__isnull=False))
-    for row in rows:
+    for row in rows.order_by("in_force_from", "pk"):
         current = limits.get(row.key_question)
-        if current is None or _LIMIT_SEVERITY[row.action] > _LIMIT_SEVERITY[current]:
-            limits[row.key_question] = row.action
+        if current is None or _LIMIT_SEVERITY[row.action] > _LIMIT_SEVERITY[current[0]]:
+            limits[row.key_question] = (row.action, row.reason)
     return limits
 
 
@@ -179,11 +187,11 @@ def location_working(
             kq_ratings, [ratings.StatementRef(s.key_question, s.name) for s in needed], asc_framework=asc
         )
 
-    limits = (
-        enforcement_limits
-        if enforcement_limits is not None
-        else enforcement_limits_in_force(location, published_only=published_only)
-    )
+    if enforcement_limits is not None:
+        causes = {kq: (action, "") for kq, action in enforcement_limits.items()}
+    else:
+        causes = _limits_with_causes(location, None, published_only)
+    limits = {kq: action for kq, (action, _) in causes.items()}
     departures = {}
     if newest_assessment is not None:
         departures = {
@@ -229,6 +237,7 @@ def location_working(
                 result=result,
                 rating=rating,
                 enforcement_limit=limits.get(kq.value, ""),
+                enforcement_cause=causes.get(kq.value, ("", ""))[1],
                 oldest=min(dates, default=None),
                 newest=max(dates, default=None),
                 departure=departure,

@@ -106,7 +106,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "action": action,
             "breaches": list(action.breaches.all()),
-            "deadlines": list(deadline_selectors.deadlines_for_case(action).order_by("pk")),
+            "deadlines": _with_days(deadline_selectors.deadlines_for_case(action).order_by("pk")),
             "window": window,
             "window_open": window_open,
             "representations": representations,
@@ -119,6 +119,22 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "autosave_key": f"enf:{action.pk}",
         },
     )
+
+
+def _with_days(deadlines) -> list:
+    """Each deadline, and for the staff response target its working days used and left (shown on the case)."""
+    from cqcportal import workdays
+    from cqcportal.deadlines.rules import Kind
+
+    holidays = deadline_selectors.extra_holidays()
+    rows = list(deadlines)
+    for d in rows:
+        d.used_left = None
+        if d.kind == Kind.REPRESENTATIONS_RESPONSE_TARGET:
+            end = timezone.localdate(d.closed_at) if d.closed_at else timezone.localdate()
+            used = workdays.working_days_between(d.start_date, end, extra_holidays=holidays)
+            d.used_left = (used, d.rule_days - used)
+    return rows
 
 
 @login_required

@@ -71,7 +71,7 @@ def test_warning_notice_through_the_pages(
     client.force_login(provider_user)
     assert client.post(reverse("enforcement:step", args=[action.pk, "serve"])).status_code == 404
     client.force_login(inspector)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         assert client.get(url).status_code == 200
     client.post(
         reverse("enforcement:step", args=[action.pk, "respond"]),
@@ -85,3 +85,30 @@ def test_warning_notice_through_the_pages(
     assert "Decision recorded" in response.text
     action = EnforcementAction.objects.get()
     assert action.state == ActionState.IN_EFFECT and action.published_at is not None
+
+
+@pytest.mark.django_db
+def test_staff_see_the_response_target_days_used_and_left_and_the_limit_cause(
+    client,
+    rated,
+    inspector,
+    location,
+    provider_user,
+    activity,
+    clock,  # noqa: F811
+):
+    import datetime
+
+    from assessments.working import location_working
+    from enforcement import services
+    from enforcement.tests.test_enforcement import SERVED, _warning, at
+
+    action = services.action_serve(by=inspector, action=_warning(inspector, location), today=SERVED)
+    services.representation_save(by=provider_user, action=action, regulated_activity=activity, text="We disagree.")
+    services.representations_submit(by=provider_user, action=action, today=SERVED)
+    clock.move_to(at(datetime.date(2026, 12, 24)))
+    client.force_login(inspector)
+    page = client.get(reverse("enforcement:action", args=[action.pk])).text
+    assert "4 of 20 working days used, 16 left" in page  # 21, 22, 23, 24 December
+    safe = location_working(location).key_questions[0]
+    assert "Cause: Warning notice served on 18 December 2026: Medicines are not managed safely" in safe.explanation

@@ -90,11 +90,11 @@ def test_warning_notice_through_the_pages(
 @pytest.mark.django_db
 def test_staff_see_the_response_target_days_used_and_left_and_the_limit_cause(
     client,
-    rated,
+    rated,  # noqa: F811
     inspector,
     location,
     provider_user,
-    activity,
+    activity,  # noqa: F811
     clock,  # noqa: F811
 ):
     import datetime

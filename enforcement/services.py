@@ -355,6 +355,17 @@ def representations_submit(*, by, action: EnforcementAction, today: datetime.dat
             by=by,
         )
         _reviews_recheck(locked, by=by, today=today)
+        from cqcportal.notifications.services import notification_queue
+
+        notification_queue(
+            recipient=locked.decided_by,
+            subject=f"Representations received: {locked.get_kind_display().lower()} on {locked.provider.name}",
+            body=f"{locked.provider.name} sent {len(drafts)} representation(s). Respond to each; the target is 20 "
+            "working days.",
+            kind="enforcement.representations",
+            link_url=_url(locked),
+            dedupe_key=f"enforcement:{locked.pk}:representations",
+        )
     return list(Representation.objects.filter(pk__in=[d.pk for d in drafts]))
 
 

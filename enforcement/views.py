@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from assessments.models import KeyQuestionSlug
+from assessments.models import Assessment, AssessmentState, KeyQuestionSlug
 from cqcportal.accounts import rules as perms
 from cqcportal.audit.services import audit_event_record
 from cqcportal.deadlines import selectors as deadline_selectors
@@ -48,6 +48,9 @@ def action_new(request: HttpRequest, location_pk: int) -> HttpResponse:
     if not perms.is_regulator_staff(request.user):
         raise Http404
     location = get_object_or_404(Location.objects.select_related("provider"), pk=location_pk)
+    assessments = list(
+        Assessment.objects.filter(location=location, state=AssessmentState.COMPLETED).order_by("-completed_at")[:20]
+    )
     form = ActionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -60,6 +63,7 @@ def action_new(request: HttpRequest, location_pk: int) -> HttpResponse:
                 summary=form.cleaned_data["summary"],
                 reason=form.cleaned_data["reason"],
                 breaches=form.breaches(request.POST),
+                assessment=next((a for a in assessments if str(a.pk) == request.POST.get("assessment")), None),
             )
         except services.EnforcementCannotChange as exc:
             form.add_error(None, str(exc))
@@ -78,7 +82,14 @@ def action_new(request: HttpRequest, location_pk: int) -> HttpResponse:
     return render(
         request,
         "enforcement/new.html",
-        {"location": location, "form": form, "rows": rows, "key_questions": KeyQuestionSlug.choices},
+        {
+            "location": location,
+            "form": form,
+            "rows": rows,
+            "key_questions": KeyQuestionSlug.choices,
+            "assessments": assessments,
+            "chosen_assessment": request.POST.get("assessment", ""),
+        },
         status=400 if form.errors else 200,
     )
 

@@ -112,3 +112,31 @@ def test_staff_see_the_response_target_days_used_and_left_and_the_limit_cause(
     assert "4 of 20 working days used, 16 left" in page  # 21, 22, 23, 24 December
     safe = location_working(location).key_questions[0]
     assert "Cause: Warning notice served on 18 December 2026: Medicines are not managed safely" in safe.explanation
+
+
+@pytest.mark.django_db
+def test_admin_serve_button_calls_the_service(client, rated, inspector, location):  # noqa: F811
+    from cqcportal.accounts.models import StaffRole
+    from cqcportal.audit.models import AuditEvent
+    from cqcportal.tests.factories import StaffFactory
+    from enforcement.tests.test_enforcement import _warning
+
+    action = _warning(inspector, location)
+    admin_user = StaffFactory(roles=[StaffRole.ADMIN_STAFF], is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:enforcement_enforcementaction_change", args=[action.pk]))
+    assert "Serve it" in page.text
+    client.post(reverse("admin:enforcement_enforcementaction_serve", args=[action.pk]))
+    assert EnforcementAction.objects.get().state == ActionState.SERVED
+    assert AuditEvent.objects.filter(action="enforcement.serve", actor=admin_user).exists()
+    response = client.post(reverse("admin:enforcement_enforcementaction_serve", args=[action.pk]), follow=True)
+    assert "that cannot happen now" in response.text
+    for name in [
+        "enforcementaction",
+        "representation",
+        "appeal",
+        "fitandproperconcern",
+        "specialmeasures",
+        "escalationtask",
+    ]:
+        assert client.get(reverse(f"admin:enforcement_{name}_changelist")).status_code == 200, name

@@ -64,6 +64,11 @@ def test_seed_demo_loads_every_role_case_and_report_state_and_is_safe_to_run_aga
     assert review.state == "independent_review" and review.reviewer.email == "opsmanager@regulator.example"
     assert Complaint.objects.get().location_id != review.location_id
     assert "Demo rating review:" in text
+    from enforcement.models import EnforcementAction, FitAndProperConcern
+
+    assert EnforcementAction.objects.get().state == "served"
+    assert FitAndProperConcern.objects.get().state == "with_provider"
+    assert "Demo enforcement: Warning notice, served" in text
 
     again = StringIO()
     call_command("seed_demo", stdout=again)

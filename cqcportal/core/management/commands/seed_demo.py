@@ -516,8 +516,11 @@ class Command(BaseCommand):
             self._assessments()
             reports = self._reports()
             review = self._rating_review()
+            enforcement = self._enforcement()
         if review is not None:
             self.stdout.write(f"Demo rating review: {review.location.name}, {review.get_state_display().lower()}.")
+        if enforcement is not None:
+            self.stdout.write(f"Demo enforcement: {enforcement}, {enforcement.get_state_display().lower()}.")
         if reports:
             states = "; ".join(report.get_state_display().lower() for report in reports)
             self.stdout.write(f"Demo reports: {len(reports)} created, in these states: {states}.")
@@ -867,6 +870,56 @@ class Command(BaseCommand):
                 today=today,
             )
         return RatingReview.objects.select_related("location").get(pk=review.pk)
+
+    def _enforcement(self):
+        """A warning notice served on the published demo location, with a draft representation waiting to be sent,
+        and a fit and proper person concern passed to the same provider. Once only."""
+        from enforcement import fit_and_proper
+        from enforcement import services as enforcement_services
+        from enforcement.models import EnforcementAction
+
+        if EnforcementAction.objects.exists():
+            return None
+        report = Report.objects.filter(state=ReportState.PUBLISHED).order_by("-published_at").first()
+        if report is None:
+            return None
+        location = report.location
+        inspector = User.objects.get(email="inspector@regulator.example")
+        today = timezone.localdate()
+        action = enforcement_services.action_record(
+            by=inspector,
+            kind="warning_notice",
+            provider=location.provider,
+            location=location,
+            assessment=report.assessment,
+            summary="Medicines are not managed safely: you must make sure every dose is recorded, and tell us "
+            "how you have done so by the end of next month.",
+            reason="Medicines administration records had gaps at both assessments this year.",
+            breaches=[("12", "safe")],
+        )
+        action = enforcement_services.action_serve(by=inspector, action=action, today=today)
+        activity = location.regulated_activities.order_by("pk").first()
+        colleague = User.objects.filter(membership__provider=location.provider, membership__role="colleague").first()
+        if activity is not None and colleague is not None:
+            enforcement_services.representation_save(
+                by=colleague,
+                action=action,
+                regulated_activity=activity,
+                text="Since the assessment we have moved to electronic medicines records; the audit is attached.",
+            )
+        fit_and_proper.concern_pass_to_provider(
+            by=inspector,
+            concern=fit_and_proper.concern_record(
+                by=inspector,
+                provider=location.provider,
+                director_name="A director of the provider",
+                concern="We were told a company this director ran was closed after a safeguarding investigation.",
+                received_on=today,
+                referrer_name="A former employee",
+            ),
+            today=today,
+        )
+        return EnforcementAction.objects.get(pk=action.pk)
 
     def _report(self, plan: DemoReport, location: Location, *, inspector, ops, today: datetime.date) -> Report:
         assessment = self._completed_assessment(plan, location, inspector=inspector, today=today)

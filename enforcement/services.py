@@ -445,7 +445,35 @@ def action_decide(
             locked = _move(current, by=by, transition="confirm", audit="enforcement.confirm", reason=reason, on=today)
             _publish(locked)
         _reviews_recheck(locked, by=by, today=today)
+        _tell_provider(locked, today=today, step="decided", what=_decision_words(locked), reason=reason)
     return locked
+
+
+def _decision_words(action: EnforcementAction) -> str:
+    if action.state == ActionState.WITHDRAWN:
+        return f"We have withdrawn the {action.get_kind_display().lower()}."
+    if action.state == ActionState.DECISION_SERVED:
+        return (
+            "We have decided to adopt the proposal and have served a notice of decision. You may appeal to the "
+            "First-tier Tribunal within 28 days."
+        )
+    return f"The {action.get_kind_display().lower()} stands."
+
+
+def _tell_provider(action: EnforcementAction, *, today: datetime.date, step: str, what: str, reason: str) -> None:
+    from cqcportal.notifications.services import notification_queue
+
+    for person in deadline_selectors.provider_contacts(
+        provider_id=action.provider_id, location_id=action.location_id, today=today
+    ):
+        notification_queue(
+            recipient=person,
+            subject=f"Our decision: {action.get_kind_display().lower()} on {action.provider.name}",
+            body=f"{what}\n\nOur reasons: {reason.strip()}",
+            kind=f"enforcement.{step}",
+            link_url=_url(action),
+            dedupe_key=f"enforcement:{action.pk}:{step}:{person.pk}",
+        )
 
 
 # --- Appeals -----------------------------------------------------------------------------------------------------

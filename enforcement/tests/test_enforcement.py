@@ -269,3 +269,13 @@ def test_public_profile_shows_enforcement_only_once_published(rated, inspector, 
     deadlines_sweep(now=at(datetime.date(2027, 1, 7), 0, 5))  # no representations: the notice stands
     page = client.get(profile).text
     assert "Enforcement action" in page and "Medicines are not managed safely" in page
+
+
+@pytest.mark.django_db
+def test_the_provider_is_told_the_decision(rated, inspector, location, provider_user):
+    from cqcportal.notifications.models import Notification
+
+    action = services.action_serve(by=inspector, action=_warning(inspector, location), today=SERVED)
+    services.action_decide(by=inspector, action=action, adopt=False, reason="Evidence reconsidered.", today=SERVED)
+    notice = Notification.objects.get(kind="enforcement.decided", recipient=provider_user)
+    assert "We have withdrawn the warning notice." in notice.body and "Evidence reconsidered." in notice.body

@@ -5,6 +5,7 @@ import os
 import pytest
 
 from cqcportal.tests.factories import LocationFactory, ProviderFactory, ProviderUserFactory, StaffFactory
+from cqcportal.tests.second_factor import SignedInClient
 
 CHROMIUM = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
 
@@ -25,6 +26,13 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client, except that force_login finishes the second step of signing in too (staff
+    must type a code from their phone; tests that are about that step use the sign-in pages instead)."""
+    return SignedInClient()
 
 
 @pytest.fixture

@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "django_fsm",
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
     "cqcportal.accounts",
     "cqcportal.audit",
     "cqcportal.register",
@@ -89,9 +93,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Staff (and providers who turned it on) may do nothing but finish signing in with their second factor
+    # until that is done. (django-otp's own OTPMiddleware is not used: it costs a query on every request.)
+    "cqcportal.accounts.middleware.SecondFactorRequiredMiddleware",
+    # Activity moves the session's expiry on (sessions end after SESSION_IDLE_MINUTES without any).
+    "cqcportal.accounts.session.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the locked page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cqcportal.urls"
@@ -134,6 +146,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out account is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "cqcportal.accounts.backends.EmailBackend",
 ]
@@ -146,9 +160,31 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "core:home"
-# Sign-in lock-out: after this many failed attempts in a row the account is locked for a while.
+# Sign-in lock-out (django-axes, docs/adr/0012-signing-in.md): after this many failed attempts (wrong
+# passwords and wrong second-factor codes alike) the account is locked for a while. Counted per account
+# (the e-mail address, lower-cased), so one office's shared address cannot lock everyone out.
 ACCOUNT_LOCKOUT_ATTEMPTS = env.int("ACCOUNT_LOCKOUT_ATTEMPTS", default=5)
 ACCOUNT_LOCKOUT_MINUTES = env.int("ACCOUNT_LOCKOUT_MINUTES", default=30)
+AXES_FAILURE_LIMIT = ACCOUNT_LOCKOUT_ATTEMPTS
+AXES_COOLOFF_TIME = __import__("datetime").timedelta(minutes=ACCOUNT_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Axes warns when the address is not counted too. We count per account on purpose: a care home's staff
+# and a regulator's office each share one public address, so five typos there would lock everyone out.
+# Spraying one password at many accounts meets 12-character passwords with the common-password check,
+# and staff accounts also need a code from their phone (ADR 0012).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_FORM_FIELD = "email"
+AXES_USERNAME_CALLABLE = "cqcportal.accounts.lockout.axes_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cqcportal.accounts.lockout.lockout_response"
+# Axes' own access log is not needed: signing in and out is in the audit trail.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Staff always sign in with a second factor (TOTP); OTP_TOTP_ISSUER names the portal in the authenticator app.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Regulation portal")
+# Sessions end after this long without activity; pages warn this long before.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_WARNING_MINUTES = env.int("SESSION_WARNING_MINUTES", default=5)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 
 LANGUAGE_CODE = "en-gb"
@@ -242,11 +278,34 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 60 * 60 * 8
+# Inactivity, not a fixed day: every request moves the expiry on (docs/adr/0012-signing-in.md).
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+# Saved at most once a minute by accounts.session.SessionActivityMiddleware, not on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content Security Policy (django-csp): scripts, styles, fonts and images only from the portal itself, and
+# no inline script or style anywhere (GOV.UK Frontend is started from a file, not an inline <script>).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,
@@ -254,5 +313,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }

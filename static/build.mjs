@@ -19,6 +19,8 @@ for (const [from, to] of [
   [join(govuk, "govuk-frontend.min.js"), "govuk-frontend.min.js"],
   [join(govuk, "govuk-frontend.min.js.map"), "govuk-frontend.min.js.map"],
   [join(staticDir, "js", "portal.js"), "portal.js"],
+  [join(staticDir, "js", "js-enabled.js"), "js-enabled.js"],
+  [join(staticDir, "js", "start-govuk-frontend.js"), "start-govuk-frontend.js"],
 ]) {
   copyFileSync(from, join(build, to));
 }

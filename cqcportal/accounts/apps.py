@@ -16,4 +16,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and roles"
 
     def ready(self) -> None:
+        from cqcportal.accounts import lockout, session  # noqa: F401  (connect their signal receivers)
+
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="accounts.sync_roles")

@@ -1,11 +1,7 @@
-"""Signing in by e-mail address, refusing locked and inactive accounts."""
+"""Signing in by e-mail address (lock-outs are django-axes's AxesStandaloneBackend, listed first)."""
 
 from django.contrib.auth.backends import ModelBackend
-from django.utils import timezone
 
 
 class EmailBackend(ModelBackend):
-    """Django's model backend with e-mail as the user name and the lock-out respected everywhere (admin too)."""
-
-    def user_can_authenticate(self, user) -> bool:
-        return super().user_can_authenticate(user) and not user.is_locked(now=timezone.now())
+    """Django's model backend with the e-mail address as the user name (matched case-insensitively)."""

@@ -71,3 +71,27 @@ class DelegationForm(forms.Form):
             Field.textarea("reason", max_characters=500),
         )
         self.helper.add_input(Submit("save", "Name delegate"))
+
+
+class SecondFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        help_text="The 6-digit code the app shows now, for example 123456.",
+        max_length=12,
+        error_messages={"required": "Enter the 6-digit code from your authenticator app"},
+    )
+
+    def __init__(self, *args, submit_label: str = "Continue", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(
+            autocomplete="one-time-code", inputmode="numeric", spellcheck="false", autocapitalize="none"
+        )
+        self.helper = FormHelper()
+        self.helper.layout = Layout(Field.text("code", field_width=Fixed.FIVE))
+        self.helper.add_input(Submit("continue", submit_label))
+
+    def clean_code(self) -> str:
+        digits = "".join(ch for ch in self.cleaned_data["code"] if ch.isdigit())
+        if len(digits) != 6:
+            raise forms.ValidationError("Enter the 6 digits the app shows, with no letters")
+        return digits

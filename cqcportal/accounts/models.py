@@ -65,11 +65,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField(default=timezone.now)
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members")
-    failed_sign_in_count = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
-    history = HistoricalRecords(excluded_fields=["password", "last_login", "failed_sign_in_count"])
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -102,9 +100,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_provider_user(self) -> bool:
         return self.kind == self.Kind.PROVIDER
-
-    def is_locked(self, *, now) -> bool:
-        return self.locked_until is not None and self.locked_until > now
 
 
 class StaffRole(models.TextChoices):

@@ -9,10 +9,10 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from cqcportal.accounts import rules as perms
+from cqcportal.accounts.lockout import account_key, account_locked_until, account_unlock
 from cqcportal.accounts.models import Delegation, ProviderMembership, ProviderRole, StaffRole, User
 from cqcportal.audit.services import audit_event_record
 
@@ -38,65 +38,24 @@ class DelegationCannotRevoke(Exception):
 
 
 def user_sign_in_attempt(*, request, email: str, password: str) -> User:
-    """Check credentials, counting failures towards the lock-out.
+    """Check credentials; django-axes counts the failures and locks the account (accounts/lockout.py).
 
     :raises UserCannotSignInLocked: when the account is locked, or this failure locks it.
     :raises UserCannotSignInBadCredentials: when the credentials are wrong.
     """
-    now = timezone.now()
-    known = User.objects.filter(email__iexact=email.strip()).first()
-    if known is not None and known.is_locked(now=now):
-        raise UserCannotSignInLocked(known.locked_until)
-    user = authenticate(request, username=email.strip(), password=password)
+    key = account_key(email)
+    user = authenticate(request, username=key, password=password)
     if user is not None:
-        if user.failed_sign_in_count or user.locked_until:
-            User.objects.filter(pk=user.pk).update(failed_sign_in_count=0, locked_until=None)
         return user
-    if known is None:
-        raise UserCannotSignInBadCredentials()
-    with transaction.atomic():
-        # Count under a row lock so two simultaneous wrong guesses are both counted.
-        locked = User.objects.select_for_update().get(pk=known.pk)
-        locked.failed_sign_in_count = F("failed_sign_in_count") + 1
-        locked.save(update_fields=["failed_sign_in_count"])
-        locked.refresh_from_db(fields=["failed_sign_in_count"])
-        if locked.failed_sign_in_count >= settings.ACCOUNT_LOCKOUT_ATTEMPTS:
-            locked.locked_until = now + datetime.timedelta(minutes=settings.ACCOUNT_LOCKOUT_MINUTES)
-            locked.failed_sign_in_count = 0
-            locked.save(update_fields=["locked_until", "failed_sign_in_count"])
-            audit_event_record(
-                by=None,
-                subject=locked,
-                action="user.locked",
-                from_state="active",
-                to_state="locked",
-                reason=f"{settings.ACCOUNT_LOCKOUT_ATTEMPTS} failed sign-in attempts in a row",
-                provider=_provider_of_user(locked),
-            )
-    # Raised only after the commit, so the lock and its audit event are kept.
-    if locked.locked_until is not None and locked.locked_until > now:
-        raise UserCannotSignInLocked(locked.locked_until)
+    locked_until = account_locked_until(key)
+    if getattr(request, "axes_locked_out", False) or locked_until is not None:
+        raise UserCannotSignInLocked(locked_until or timezone.now() + settings.AXES_COOLOFF_TIME)
     raise UserCannotSignInBadCredentials()
 
 
 def user_unlock(*, by: User, user: User, reason: str) -> None:
     """Lift a lock-out early (admin staff, after checking who is asking)."""
-    with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
-        if locked.locked_until is None:
-            return
-        locked.locked_until = None
-        locked.failed_sign_in_count = 0
-        locked.save(update_fields=["locked_until", "failed_sign_in_count"])
-        audit_event_record(
-            by=by,
-            subject=locked,
-            action="user.unlock",
-            from_state="locked",
-            to_state="active",
-            reason=reason,
-            provider=_provider_of_user(locked),
-        )
+    account_unlock(by=by, user=user, reason=reason)
 
 
 def staff_user_create(

@@ -13,7 +13,18 @@ def portal(request) -> dict:
             return 0
         return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
+    from cqcportal.accounts.session import session_seconds_left
+    from cqcportal.accounts.two_factor import session_needs_second_factor
+
+    user = getattr(request, "user", None)
     return {
+        # The time-out warning's clock (signed-in pages only), and whether sign-in is still half done.
+        "session_seconds_left": session_seconds_left(request),
+        "session_warning_seconds": settings.SESSION_WARNING_MINUTES * 60,
+        "session_idle_minutes": settings.SESSION_IDLE_MINUTES,
+        "second_factor_pending": SimpleLazyObject(
+            lambda: user is not None and hasattr(request, "session") and session_needs_second_factor(request)
+        ),
         "regulator_name": settings.PORTAL_REGULATOR_NAME,
         "service_name": settings.PORTAL_SERVICE_NAME,
         "debug_mailbox": settings.DEBUG,

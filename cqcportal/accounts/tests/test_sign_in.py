@@ -2,25 +2,43 @@ import datetime
 import re
 
 import pytest
+import time_machine
+from axes.models import AccessAttempt
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from cqcportal.accounts.models import User
+from cqcportal.accounts.lockout import account_locked_until
 from cqcportal.audit.models import AuditEvent
 from cqcportal.tests.factories import StaffFactory
 
 PASSWORD = "correct horse battery staple"
 
 
+def _attempts(email: str) -> int:
+    attempt = AccessAttempt.objects.filter(username=email.lower()).first()
+    return attempt.failures_since_start if attempt else 0
+
+
 @pytest.mark.django_db
-def test_sign_in_with_email_any_case_reaches_dashboard(client, inspector):
+def test_sign_in_with_email_any_case_reaches_dashboard(client, provider_user):
+    response = client.post(reverse("accounts:sign-in"), {"email": "PAULA@Provider.example", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.url == reverse("core:dashboard")
+    assert client.get(reverse("core:dashboard")).context["user"] == provider_user
+
+
+@pytest.mark.django_db
+def test_sign_in_staff_password_alone_leads_only_to_the_code(client, inspector):
     response = client.post(
         reverse("accounts:sign-in"), {"email": "ISLA.Inspector@regulator.example", "password": PASSWORD}
     )
+    assert response.url == reverse("accounts:two-factor")
+    # Half signed in: every other page sends them back to the code, keeping where they were going.
+    response = client.get(reverse("assessments:caseload"))
     assert response.status_code == 302
-    assert response.url == reverse("core:dashboard")
-    assert client.get(reverse("core:dashboard")).context["user"] == inspector
+    assert response.url == reverse("accounts:two-factor") + "?next=%2Fassessments%2F"
+    assert client.get(reverse("core:dashboard")).url.startswith(reverse("accounts:two-factor"))
 
 
 @pytest.mark.django_db
@@ -29,13 +47,15 @@ def test_sign_in_wrong_password_keeps_email_and_says_so(client, inspector):
     assert response.status_code == 200
     assert "The e-mail address or password is not right" in response.text
     assert f'value="{inspector.email}"' in response.text
-    inspector.refresh_from_db()
-    assert inspector.failed_sign_in_count == 1
+    assert _attempts(inspector.email) == 1
+    # The same account typed in capitals counts towards the same lock-out.
+    client.post(reverse("accounts:sign-in"), {"email": inspector.email.upper(), "password": "nope"})
+    assert _attempts(inspector.email) == 2
 
 
 @pytest.mark.django_db
 def test_sign_in_locks_after_repeated_failures_and_shows_locked_page(client, inspector, settings):
-    settings.ACCOUNT_LOCKOUT_ATTEMPTS = 3
+    settings.AXES_FAILURE_LIMIT = 3
     for _ in range(2):
         client.post(reverse("accounts:sign-in"), {"email": inspector.email, "password": "nope"})
     response = client.post(reverse("accounts:sign-in"), {"email": inspector.email, "password": "nope"})
@@ -46,17 +66,40 @@ def test_sign_in_locks_after_repeated_failures_and_shows_locked_page(client, ins
     assert response.status_code == 403
     assert "Your account is locked" in response.text
     assert "reset your password" in response.text
+    assert "_auth_user_id" not in client.session
     event = AuditEvent.objects.get(action="user.locked")
     assert (event.from_state, event.to_state, event.actor) == ("active", "locked", None)
+    assert event.object_id == str(inspector.pk)
 
 
 @pytest.mark.django_db
-def test_sign_in_lock_expires(client, inspector):
-    User.objects.filter(pk=inspector.pk).update(locked_until=timezone.now() - datetime.timedelta(seconds=1))
-    response = client.post(reverse("accounts:sign-in"), {"email": inspector.email, "password": PASSWORD})
+def test_sign_in_lock_expires(client, provider_user, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    for _ in range(2):
+        client.post(reverse("accounts:sign-in"), {"email": provider_user.email, "password": "nope"})
+    assert account_locked_until(provider_user.email) is not None
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=settings.ACCOUNT_LOCKOUT_MINUTES, seconds=1)):
+        response = client.post(reverse("accounts:sign-in"), {"email": provider_user.email, "password": PASSWORD})
+        assert response.url == reverse("core:dashboard")
+    # A successful sign-in clears the failures counted so far.
+    assert _attempts(provider_user.email) == 0
+
+
+@pytest.mark.django_db
+def test_password_reset_lifts_a_lock_out(client, provider_user, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    for _ in range(2):
+        client.post(reverse("accounts:sign-in"), {"email": provider_user.email, "password": "nope"})
+    assert client.get(reverse("accounts:locked")).status_code == 403
+    client.post(reverse("accounts:password-reset"), {"email": provider_user.email})
+    link = re.search(r"https?://[^/]+(/accounts/reset/\S+/)", mail.outbox[-1].body).group(1)
+    response = client.get(link, follow=True)
+    new = "a much longer new password 2026"
+    client.post(response.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert account_locked_until(provider_user.email) is None
+    assert AuditEvent.objects.filter(action="user.unlock", object_id=str(provider_user.pk)).exists()
+    response = client.post(reverse("accounts:sign-in"), {"email": provider_user.email, "password": new})
     assert response.url == reverse("core:dashboard")
-    inspector.refresh_from_db()
-    assert inspector.locked_until is None
 
 
 @pytest.mark.django_db
@@ -68,9 +111,10 @@ def test_sign_in_inactive_user_refused(client):
 
 
 @pytest.mark.django_db
-def test_sign_in_next_url_must_be_on_this_site(client, inspector):
+def test_sign_in_next_url_must_be_on_this_site(client, provider_user):
     response = client.post(
-        reverse("accounts:sign-in"), {"email": inspector.email, "password": PASSWORD, "next": "https://evil.example/"}
+        reverse("accounts:sign-in"),
+        {"email": provider_user.email, "password": PASSWORD, "next": "https://evil.example/"},
     )
     assert response.url == reverse("core:dashboard")
 

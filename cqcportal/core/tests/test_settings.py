@@ -38,3 +38,45 @@ def test_settings_time_zone_and_language():
     assert settings.TIME_ZONE == "Europe/London"
     assert settings.LANGUAGE_CODE == "en-gb"
     assert settings.USE_TZ is True
+
+
+def _production_env() -> dict:
+    env = {k: v for k, v in CLEAN_ENV.items() if not k.startswith(("CQC_", "DJANGO_SETTINGS"))}
+    env.update(
+        SECRET_KEY="a-long-random-production-secret-" + "x7Qp2" * 10,
+        DATABASE_URL="postgres://portal:secret@db.internal:5432/cqcportal",
+        CELERY_BROKER_URL="redis://redis.internal:6379/0",
+        ALLOWED_HOSTS="portal.example.org",
+        EMAIL_URL="smtp+tls://user:password@smtp.example.org:587",
+        DEFAULT_FROM_EMAIL="no-reply@portal.example.org",
+        PORTAL_BASE_URL="https://portal.example.org",
+    )
+    return env
+
+
+def test_settings_production_passes_check_deploy_with_no_warnings():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_settings_production_cookies_headers_and_policy():
+    code = (
+        "import cqcportal.settings as s, json; print(json.dumps([s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE,"
+        " s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_PRELOAD, s.SESSION_COOKIE_HTTPONLY,"
+        " s.CONTENT_SECURITY_POLICY['DIRECTIVES']['script-src']]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=_production_env(), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    import json
+
+    assert json.loads(result.stdout) == [True, True, True, 31536000, True, True, ["'self'"]]

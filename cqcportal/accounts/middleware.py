@@ -15,6 +15,7 @@ _OPEN_PREFIXES = (
     "/accounts/password-reset/",
     "/accounts/reset/",
     "/accounts/session/",
+    "/dev/codes/",  # the demo's codes (development only: a 404 on a live portal)
 )
 
 

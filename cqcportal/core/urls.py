@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dev/mailbox/", views.mailbox, name="mailbox"),
+    path("dev/codes/", views.demo_codes, name="demo-codes"),
 ]

@@ -32,6 +32,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "core/no_role.html", status=403)
 
 
+def demo_codes(request: HttpRequest) -> HttpResponse:
+    """Development only: the code the demo staff's shared authenticator key gives now (no phone needed)."""
+    if not settings.DEBUG:
+        raise Http404("Demo codes exist only in development.")
+    import time
+
+    from django_otp.oath import TOTP
+
+    from cqcportal.core.management.commands.seed_demo import DEMO_TOTP_KEY_HEX
+
+    totp = TOTP(bytes.fromhex(DEMO_TOTP_KEY_HEX))
+    now = time.time()
+    totp.time = now
+    return render(
+        request,
+        "core/demo_codes.html",
+        {"code": f"{totp.token():06d}", "seconds_left": 30 - int(now) % 30},
+    )
+
+
 def mailbox(request: HttpRequest) -> HttpResponse:
     """The e-mails the demo has sent (file backend), newest first, so password resets can be followed."""
     if not settings.DEBUG or getattr(settings, "EMAIL_FILE_PATH", None) is None:

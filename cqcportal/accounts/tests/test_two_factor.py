@@ -227,3 +227,16 @@ def test_test_client_force_login_marks_staff_session_verified(client, inspector)
     client.force_login(inspector)
     assert client.session[VERIFIED_SESSION_KEY]
     assert client.get(reverse("assessments:caseload")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_codes_page_only_in_development_and_only_for_the_demo_key(client, settings):
+    from django_otp.oath import TOTP
+
+    from cqcportal.core.management.commands.seed_demo import DEMO_TOTP_KEY_HEX
+
+    assert client.get(reverse("core:demo-codes")).status_code == 404
+    settings.DEBUG = True
+    page = client.get(reverse("core:demo-codes"))
+    totp = TOTP(bytes.fromhex(DEMO_TOTP_KEY_HEX))
+    assert f"{totp.token():06d}" in page.text or f"{TOTP(bytes.fromhex(DEMO_TOTP_KEY_HEX)).token():06d}" in page.text

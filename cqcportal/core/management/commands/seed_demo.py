@@ -60,6 +60,9 @@ from factual_accuracy.services import (
 )
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo on purpose
+# The demo staff's shared authenticator key (RFC 4226's published test key): printed and shown on purpose.
+DEMO_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"
+DEMO_TOTP_KEY_BASE32 = "GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ"
 DATA = Path(__file__).resolve().parents[2] / "demo_data"
 
 STAFF = [
@@ -512,6 +515,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._extra_register()
             people = self._people()
+            self._demo_second_factor()
             self._cases()
             self._assessments()
             reports = self._reports()
@@ -1083,6 +1087,17 @@ class Command(BaseCommand):
             ),
         )
 
+    def _demo_second_factor(self):
+        """Demo staff share one published authenticator key, so the demo needs no phone: /dev/codes/ shows
+        the code it gives now (development only). Real accounts each get their own random key."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from cqcportal.accounts.models import User
+
+        for user in User.objects.filter(kind=User.Kind.STAFF, email__endswith="@regulator.example"):
+            if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+                TOTPDevice.objects.create(user=user, name="Demo authenticator", key=DEMO_TOTP_KEY_HEX, confirmed=True)
+
     def _print_logins(self, people):
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo sign-ins (password for all: " + DEMO_PASSWORD + ")"))
@@ -1090,3 +1105,7 @@ class Command(BaseCommand):
         for email, name, role in people:
             self.stdout.write(f"  {email.ljust(width)}  {name} – {role}")
         self.stdout.write("  Admin staff also sign in to the back office at /back-office/")
+        self.stdout.write(
+            "  Staff then type a code from an authenticator app: the demo's codes are shown at /dev/codes/"
+            f" (or add the key {DEMO_TOTP_KEY_BASE32} to an app)"
+        )

@@ -73,7 +73,7 @@ class World:
     uploads: dict[str, bytes] = field(default_factory=dict)  # stored file name -> content
 
 
-def _scored(*, by, location, say, public: bool, score: int = 3, team_name: str = ""):
+def scored(*, by, location, say, public: bool, score: int = 3, team_name: str = ""):
     """A completed assessment of one statement per key question, each with typed findings."""
     from assessments.models import QualityStatement
     from assessments.services import (
@@ -211,7 +211,7 @@ def build(say: Say, *, names: dict[str, str] | None = None) -> World:
 
     # The rated location: a report published earlier, a rating review asked for, a warning notice with
     # representations sent and waiting for a decision, an information request answered, and a complaint.
-    assessment, _ = _scored(by=boss, location=rated, say=say, public=True)
+    assessment, _ = scored(by=boss, location=rated, say=say, public=True)
     world.published_report = report_published(_complete(assessment, by=boss), by=boss)
     review = review_services.rating_review_draft_save(
         by=colleague, report=world.published_report, challenges={"safe": say("rating review grounds")}
@@ -268,7 +268,7 @@ def build(say: Say, *, names: dict[str, str] | None = None) -> World:
 
     # The checking location: a draft report out for its factual accuracy check, with a draft comment and its file,
     # an extension granted, and a question answered; staff evidence on the assessment.
-    assessment, statements = _scored(
+    assessment, statements = scored(
         by=boss, location=checking, say=say, public=False, team_name=say("team member name")
     )
     content = pdf_with(say("evidence file content"))
@@ -314,7 +314,7 @@ def build(say: Say, *, names: dict[str, str] | None = None) -> World:
     world.query = fa.query_answer(by=boss, query=query, answer=say("fa answer"))
 
     # The drafting location: a report the team is still writing.
-    assessment, _ = _scored(by=boss, location=drafting, say=say, public=False)
+    assessment, _ = scored(by=boss, location=drafting, say=say, public=False)
     assessment = _complete(assessment, by=boss)
     with transaction.atomic():
         world.draft_report = fa.report_create(by=boss, assessment=assessment)
@@ -547,3 +547,9 @@ def route_urls(route: Route, world: World, *, user=None) -> list[str]:
             )
         ]
     return urls
+
+
+def release(response) -> bytes:
+    """Read a download to its end, which makes the test client close its file (``response.close()`` itself would
+    also close the test's database connection, through the request_finished signal). Returns the body."""
+    return b"".join(response.streaming_content) if response.streaming else response.content

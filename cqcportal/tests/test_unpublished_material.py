@@ -65,6 +65,7 @@ def _public_pages(client, world) -> dict[str, str]:
     for route in planted.portal_routes():
         for url in planted.route_urls(route, world):
             response = client.get(url)
+            planted.release(response)
             if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
                 pages[url] = response.content.decode()
     return pages
@@ -253,7 +254,7 @@ def test_uploaded_files_are_outside_the_web_root_and_served_only_through_permiss
         guesses = {settings.MEDIA_URL, "/", "/media/", "/static/", "/var/media/", "/uploads/", "/files/"}
         for url in sorted(f"{prefix.rstrip('/')}/{name}" for prefix in guesses):
             response = client.get(url)
-            body = b"".join(response.streaming_content) if response.streaming else response.content
+            body = planted.release(response)
             assert content not in body, url
 
     files = {
@@ -283,5 +284,5 @@ def test_uploaded_files_are_outside_the_web_root_and_served_only_through_permiss
             client.force_login(person)
             response = client.get(url)
             assert response.status_code == 200, (url, person.email)
-            assert b"".join(response.streaming_content) == world.uploads[name]
+            assert planted.release(response) == world.uploads[name]
             assert response["X-Content-Type-Options"] == "nosniff"

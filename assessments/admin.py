@@ -1,3 +1,7 @@
+"""Assessments, information requests, the framework and rating reviews in the back office. State is read-only;
+transitions are buttons through the portal's services; cases can be exported and reassigned; each record shows its
+audit trail."""
+
 from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -6,27 +10,33 @@ from django.utils import timezone
 from assessments import review_services
 from assessments.models import (
     Assessment,
+    AssessmentTeamMember,
     EnforcementLimit,
     EvidenceCategory,
+    EvidenceItem,
     InformationRequest,
     InformationRequestState,
     QualityStatement,
     RatingChallenge,
+    RatingDeparture,
     RatingReview,
     RatingReviewChange,
     StatementScore,
 )
 from assessments.services import InformationRequestCannotReview, information_request_review
+from cqcportal.audit.admin import AuditTrailMixin
+from cqcportal.core.admin import CsvExportMixin, ReassignMixin
 
 
 @admin.register(InformationRequest)
-class InformationRequestAdmin(admin.ModelAdmin):
+class InformationRequestAdmin(AuditTrailMixin, CsvExportMixin, admin.ModelAdmin):
     """State is read-only here; transitions are buttons that call the same services as the portal."""
 
-    list_display = ["location", "provider", "state", "requested_at", "submitted_at"]
+    list_display = ["location", "provider", "state", "requested_by", "requested_at", "submitted_at"]
     list_filter = ["state"]
-    search_fields = ["location__name", "provider__name"]
-    list_select_related = ["location", "provider"]
+    search_fields = ["location__name", "provider__name", "location__cqc_id"]
+    list_select_related = ["location", "provider", "requested_by"]
+    date_hierarchy = "requested_at"
     readonly_fields = [f.name for f in InformationRequest._meta.fields if f.name != "id"]
     change_form_template = "admin/assessments/informationrequest/change_form.html"
 
@@ -69,7 +79,7 @@ class InformationRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(QualityStatement)
-class QualityStatementAdmin(admin.ModelAdmin):
+class QualityStatementAdmin(AuditTrailMixin, admin.ModelAdmin):
     """Admin staff edit the framework; a statement is retired, never deleted, so past scores keep their meaning."""
 
     list_display = ["name", "key_question", "api_id", "order", "retired_at"]
@@ -102,21 +112,71 @@ class ScoreInline(admin.TabularInline):
     readonly_fields = ["statement", "score", "scored_by", "scored_at", "version"]
     fields = readonly_fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("statement", "scored_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TeamInline(admin.TabularInline):
+    model = AssessmentTeamMember
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["name", "role", "user"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EvidenceInline(admin.TabularInline):
+    """What evidence there is; its documents are served only through the workspace's checked, audited view."""
+
+    model = EvidenceItem
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["statement", "category", "note", "source", "added_by", "added_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("statement", "category", "added_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class DepartureInline(admin.TabularInline):
+    model = RatingDeparture
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["key_question", "calculated_rating", "rating", "rationale", "by", "review_state"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
     def has_add_permission(self, request, obj=None):
         return False
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
-    """Read-mostly: scores are given in the workspace, where the rules and the version check apply."""
+class AssessmentAdmin(AuditTrailMixin, CsvExportMixin, ReassignMixin, admin.ModelAdmin):
+    """Read-mostly: scores are given in the workspace, where the rules and the version check apply. The lead moves
+    with the "Reassign" action (and their open targets on the case with them)."""
 
-    list_display = ["location", "kind", "state", "lead", "onsite_start_date", "completed_at"]
-    list_filter = ["state", "kind"]
-    search_fields = ["location__name"]
-    list_select_related = ["location", "lead"]
+    list_display = ["location", "provider", "kind", "state", "lead", "onsite_start_date", "completed_at"]
+    list_filter = ["state", "kind", "announced", ("lead", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["location__name", "location__cqc_id", "provider__name", "lead__full_name"]
+    list_select_related = ["location", "provider", "lead"]
+    date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Assessment._meta.fields if f.name != "id"]
     exclude = ["statements"]
-    inlines = [ScoreInline]
+    inlines = [TeamInline, ScoreInline, EvidenceInline, DepartureInline]
+
+    def get_queryset(self, request):
+        # The change page names the location, provider and lead: one query, not four.
+        return super().get_queryset(request).select_related("location", "provider", "lead")
 
     def has_add_permission(self, request):
         return False
@@ -126,7 +186,7 @@ class AssessmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(EnforcementLimit)
-class EnforcementLimitAdmin(admin.ModelAdmin):
+class EnforcementLimitAdmin(AuditTrailMixin, admin.ModelAdmin):
     """Recorded here until the enforcement flow writes them; the working applies them at once."""
 
     list_display = ["location", "key_question", "action", "in_force_from", "lifted_on"]
@@ -167,12 +227,31 @@ REVIEW_BUTTONS = {
 }
 
 
+@admin.register(RatingDeparture)
+class RatingDepartureAdmin(AuditTrailMixin, CsvExportMixin, admin.ModelAdmin):
+    """Departures from the calculated rating, queued for quality review; agreed or rejected in the portal."""
+
+    list_display = ["assessment", "key_question", "calculated_rating", "rating", "by", "at", "review_state"]
+    list_filter = ["review_state", "key_question"]
+    search_fields = ["assessment__location__name", "rationale", "by__full_name"]
+    list_select_related = ["assessment__location", "by"]
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in RatingDeparture._meta.fields if f.name != "id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(RatingReview)
-class RatingReviewAdmin(admin.ModelAdmin):
-    list_display = ["location", "provider", "state", "submitted_at", "decided_at"]
-    list_filter = ["state"]
-    search_fields = ["location__name", "provider__name", "location__cqc_id"]
-    list_select_related = ["location", "provider"]
+class RatingReviewAdmin(AuditTrailMixin, CsvExportMixin, ReassignMixin, admin.ModelAdmin):
+    list_display = ["location", "provider", "state", "reviewer", "submitted_at", "decided_at"]
+    list_filter = ["state", ("reviewer", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["location__name", "provider__name", "location__cqc_id", "reviewer__full_name"]
+    list_select_related = ["location", "provider", "reviewer"]
+    date_hierarchy = "created_at"
     readonly_fields = [f.name for f in RatingReview._meta.fields if f.name != "id"]
     inlines = [ChallengeInline, ChangeInline]
     change_form_template = "admin/assessments/ratingreview/change_form.html"

@@ -28,6 +28,7 @@ from assessments.models import (
 )
 from assessments.working import FLAG_TEXT, location_flags, location_regulations, location_working
 from cqcportal.accounts import rules as perms
+from cqcportal.audit.services import DOCUMENT_DOWNLOAD, audit_access_record
 from cqcportal.register.models import Location
 
 
@@ -357,4 +358,7 @@ def team_add(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int, item_pk: int) -> FileResponse:
     assessment = _assessment(request, pk)
     item = get_object_or_404(EvidenceItem.objects.filter(assessment=assessment).exclude(document=""), pk=item_pk)
+    audit_access_record(
+        by=request.user, subject=assessment, document="evidence file", action=DOCUMENT_DOWNLOAD, evidence=item.pk
+    )
     return FileResponse(item.document.open("rb"), as_attachment=True, filename=item.document.name.rsplit("/", 1)[-1])

@@ -16,6 +16,7 @@ from assessments.ratings import Rating
 from cqcportal import workdays
 from cqcportal.accounts import rules as perms
 from cqcportal.accounts.models import StaffRole, User
+from cqcportal.audit.services import audit_access_record
 from cqcportal.deadlines import selectors as deadline_selectors
 from cqcportal.deadlines.models import Deadline
 from cqcportal.deadlines.rules import Kind
@@ -144,6 +145,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             }
         )
+    # A request for a review is never published (only its outcome is): every reading of it is in the audit log.
+    audit_access_record(by=request.user, subject=review, document="rating review request", state=review.state)
     return render(request, "assessments/reviews/detail.html", context)
 
 

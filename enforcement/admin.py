@@ -6,6 +6,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
 
+from cqcportal.audit.admin import AuditTrailMixin
+from cqcportal.core.admin import CsvExportMixin
 from enforcement import services
 from enforcement.models import (
     Appeal,
@@ -14,6 +16,7 @@ from enforcement.models import (
     EscalationTask,
     FitAndProperConcern,
     Representation,
+    RepresentationFile,
     SpecialMeasures,
 )
 
@@ -29,11 +32,12 @@ class BreachInline(admin.TabularInline):
 
 
 @admin.register(EnforcementAction)
-class EnforcementActionAdmin(admin.ModelAdmin):
-    list_display = ["kind", "proposal", "provider", "location", "state", "served_on", "published_at"]
-    list_filter = ["kind", "state"]
-    search_fields = ["provider__name", "location__name", "location__cqc_id"]
-    list_select_related = ["provider", "location"]
+class EnforcementActionAdmin(AuditTrailMixin, CsvExportMixin, admin.ModelAdmin):
+    list_display = ["kind", "proposal", "provider", "location", "state", "decided_by", "served_on", "published_at"]
+    list_filter = ["kind", "state", "proposal"]
+    search_fields = ["provider__name", "location__name", "location__cqc_id", "decided_by__full_name"]
+    list_select_related = ["provider", "location", "decided_by"]
+    date_hierarchy = "decided_at"
     readonly_fields = [f.name for f in EnforcementAction._meta.fields if f.name != "id"]
     inlines = [BreachInline]
     change_form_template = "admin/enforcement/enforcementaction/change_form.html"
@@ -77,11 +81,40 @@ class EnforcementActionAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
+class RepresentationFileInline(admin.TabularInline):
+    """Which files were sent; the files themselves are served only through the portal's checked, audited view."""
+
+    model = RepresentationFile
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["name", "file_type", "size", "uploaded_by", "uploaded_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Representation)
-class RepresentationAdmin(admin.ModelAdmin):
-    list_display = ["action", "regulated_activity", "submitted_at", "responded_at"]
-    list_select_related = ["action", "regulated_activity"]
+class RepresentationAdmin(AuditTrailMixin, CsvExportMixin, admin.ModelAdmin):
+    list_display = ["action", "provider", "regulated_activity", "submitted_at", "responded_at"]
+    list_filter = [
+        ("submitted_at", admin.EmptyFieldListFilter),
+        ("responded_at", admin.EmptyFieldListFilter),
+        "action__kind",
+    ]
+    search_fields = ["action__provider__name", "action__location__name", "action__location__cqc_id"]
+    list_select_related = ["action__provider", "regulated_activity"]
     readonly_fields = [f.name for f in Representation._meta.fields if f.name != "id"]
+    inlines = [RepresentationFileInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("action__provider", "regulated_activity")
+
+    @admin.display(description="Provider", ordering="action__provider__name")
+    def provider(self, obj: Representation) -> str:
+        return obj.action.provider.name
 
     def has_add_permission(self, request):
         return False
@@ -91,8 +124,17 @@ class RepresentationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
-    list_display = ["action", "lodged_on", "outcome", "outcome_on"]
+class AppealAdmin(AuditTrailMixin, CsvExportMixin, admin.ModelAdmin):
+    list_display = ["action", "provider", "lodged_on", "outcome", "outcome_on"]
+    list_filter = ["outcome"]
+    search_fields = ["action__provider__name", "action__location__name"]
+    list_select_related = ["action__provider"]
+    date_hierarchy = "lodged_on"
+
+    @admin.display(description="Provider", ordering="action__provider__name")
+    def provider(self, obj: Appeal) -> str:
+        return obj.action.provider.name
+
     readonly_fields = [f.name for f in Appeal._meta.fields if f.name != "id"]
 
     def has_add_permission(self, request):
@@ -103,11 +145,12 @@ class AppealAdmin(admin.ModelAdmin):
 
 
 @admin.register(FitAndProperConcern)
-class FitAndProperConcernAdmin(admin.ModelAdmin):
+class FitAndProperConcernAdmin(AuditTrailMixin, CsvExportMixin, admin.ModelAdmin):
     list_display = ["director_name", "provider", "received_on", "state", "outcome"]
     list_filter = ["state", "outcome"]
     search_fields = ["director_name", "provider__name"]
     list_select_related = ["provider"]
+    date_hierarchy = "received_on"
     readonly_fields = [f.name for f in FitAndProperConcern._meta.fields if f.name != "id"]
 
     def has_add_permission(self, request):
@@ -118,11 +161,12 @@ class FitAndProperConcernAdmin(admin.ModelAdmin):
 
 
 @admin.register(SpecialMeasures)
-class SpecialMeasuresAdmin(admin.ModelAdmin):
-    list_display = ["location", "entered_date", "state"]
+class SpecialMeasuresAdmin(AuditTrailMixin, CsvExportMixin, admin.ModelAdmin):
+    list_display = ["location", "provider", "entered_date", "review_by_date", "state"]
     list_filter = ["state"]
-    search_fields = ["location__name", "location__cqc_id"]
-    list_select_related = ["location"]
+    search_fields = ["location__name", "location__cqc_id", "provider__name"]
+    list_select_related = ["location", "provider"]
+    date_hierarchy = "entered_date"
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in SpecialMeasures._meta.fields if f.name != "id"]
@@ -135,11 +179,12 @@ class SpecialMeasuresAdmin(admin.ModelAdmin):
 
 
 @admin.register(EscalationTask)
-class EscalationTaskAdmin(admin.ModelAdmin):
-    list_display = ["location", "kind", "state"]
+class EscalationTaskAdmin(AuditTrailMixin, CsvExportMixin, admin.ModelAdmin):
+    list_display = ["location", "provider", "kind", "state", "meeting_date", "created_at"]
     list_filter = ["kind", "state"]
-    search_fields = ["location__name"]
-    list_select_related = ["location"]
+    search_fields = ["location__name", "location__cqc_id", "provider__name"]
+    list_select_related = ["location", "provider"]
+    date_hierarchy = "created_at"
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in EscalationTask._meta.fields if f.name != "id"]

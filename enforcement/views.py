@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from assessments.models import Assessment, AssessmentState, KeyQuestionSlug
 from cqcportal.accounts import rules as perms
-from cqcportal.audit.services import audit_event_record
+from cqcportal.audit.services import audit_access_record
 from cqcportal.deadlines import selectors as deadline_selectors
 from cqcportal.register.models import Location
 from enforcement import services
@@ -111,6 +111,9 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
             [a for a in action.location.regulated_activities.all() if a.pk not in taken] if action.location else []
         )
         form = RepresentationForm(activities=activities)
+    if action.published_at is None:
+        # Enforcement not yet published is confidential: every reading of it is in the audit log.
+        audit_access_record(by=request.user, subject=action, document="unpublished enforcement action")
     return render(
         request,
         "enforcement/action.html",
@@ -184,7 +187,13 @@ def representation_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResp
     action = get_object_or_404(actions_visible_to(request.user), pk=pk)
     visible = _representations_visible(request.user, action)
     item = get_object_or_404(RepresentationFile.objects.filter(representation__in=visible), pk=file_pk)
-    audit_event_record(by=request.user, subject=action, action="enforcement.file.download", data={"file": item.pk})
+    audit_access_record(
+        by=request.user,
+        subject=action,
+        document="representation file",
+        action="enforcement.file.download",
+        file=item.pk,
+    )
     response = FileResponse(item.file.open("rb"), as_attachment=True, filename=item.name)
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -7,6 +7,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from cqcportal.audit.admin import AuditTrailMixin
+from cqcportal.core.admin import CsvExportMixin
 from factual_accuracy import services
 from factual_accuracy.models import Comment, ExtensionRequest, InformationQuery, Report, ReportVersion, SupportingFile
 
@@ -39,16 +41,20 @@ class VersionInline(admin.TabularInline):
     can_delete = False
     fields = readonly_fields = ["number", "reason", "created_by", "created_at"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
+
     def has_add_permission(self, request, obj=None):
         return False
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(AuditTrailMixin, CsvExportMixin, admin.ModelAdmin):
     list_display = ["location", "provider", "state", "created_at", "sent_for_factual_accuracy_at", "published_at"]
-    list_filter = ["state"]
+    list_filter = ["state", "location__region"]
     search_fields = ["location__name", "provider__name", "location__cqc_id"]
     list_select_related = ["location", "provider"]
+    date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Report._meta.fields if f.name != "id"]
     inlines = [VersionInline]
     change_form_template = "admin/factual_accuracy/report/change_form.html"
@@ -113,11 +119,14 @@ class ReportAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditTrailMixin, admin.ModelAdmin):
     """Records the portal's services write; admin staff read, search and filter them."""
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name != "id"]
+        return [
+            *(f.name for f in self.model._meta.fields if f.name != "id"),
+            *super().get_readonly_fields(request, obj),
+        ]
 
     def has_add_permission(self, request):
         return False
@@ -129,17 +138,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(Comment)
 class CommentAdmin(ReadOnlyAdmin):
     list_display = ["report", "section", "kind", "created_by", "submission", "outcome"]
-    list_filter = ["kind", "outcome"]
+    list_filter = ["kind", "outcome", ("submission", admin.EmptyFieldListFilter)]
     search_fields = ["report__location__name", "text"]
+    date_hierarchy = "created_at"
     list_select_related = ["report__location", "section", "created_by", "submission"]
 
 
 @admin.register(SupportingFile)
 class SupportingFileAdmin(ReadOnlyAdmin):
-    list_display = ["name", "file_type", "size", "uploaded_by", "uploaded_at"]
+    list_display = ["name", "comment", "file_type", "size", "uploaded_by", "uploaded_at"]
     list_filter = ["file_type"]
-    search_fields = ["name", "sha256"]
-    list_select_related = ["uploaded_by"]
+    search_fields = ["name", "sha256", "comment__report__location__name"]
+    list_select_related = ["uploaded_by", "comment"]
+    date_hierarchy = "uploaded_at"
     exclude = ["file"]  # served only through the portal's permission-checked, audited view
 
 
@@ -149,10 +160,13 @@ class ExtensionRequestAdmin(ReadOnlyAdmin):
     list_filter = ["state"]
     search_fields = ["report__location__name"]
     list_select_related = ["report__location", "requested_by"]
+    date_hierarchy = "requested_at"
 
 
 @admin.register(InformationQuery)
 class InformationQueryAdmin(ReadOnlyAdmin):
     list_display = ["report", "asked_by", "asked_at", "answered_at"]
+    list_filter = [("answered_at", admin.EmptyFieldListFilter)]
     search_fields = ["report__location__name", "question"]
     list_select_related = ["report__location", "asked_by"]
+    date_hierarchy = "asked_at"

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cqcportal.accounts import rules as perms
-from cqcportal.audit.services import audit_event_record
+from cqcportal.audit.services import audit_access_record
 from factual_accuracy import selectors, services
 from factual_accuracy.forms import CommentForm, FileForm, QuestionForm, ReasonForm
-from factual_accuracy.models import Comment, SupportingFile
+from factual_accuracy.models import Comment, ReportState, SupportingFile
 from factual_accuracy.selectors import reports_visible_to
 from factual_accuracy.views import report_page_context, section_of
 
@@ -41,6 +41,8 @@ def section_comment(request: HttpRequest, pk: int, section_pk: int) -> HttpRespo
         saved = _save_comment(request, form, report, section)
         if saved is not None:
             return redirect("factual_accuracy:section", pk=report.pk, section_pk=section.pk)
+    if request.method == "GET" and report.state != ReportState.PUBLISHED:
+        audit_access_record(by=request.user, subject=report, document="draft report section", section=section.pk)
     return _section_page(request, report, section, form)
 
 
@@ -162,7 +164,9 @@ def file_download(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
     report = get_object_or_404(reports_visible_to(request.user), pk=pk)
     visible = selectors.comments_visible_to(request.user, report)
     item = get_object_or_404(SupportingFile.objects.filter(comment__in=visible), pk=file_pk)
-    audit_event_record(by=request.user, subject=report, action="report.file.download", data={"file": item.pk})
+    audit_access_record(
+        by=request.user, subject=report, document="supporting file", action="report.file.download", file=item.pk
+    )
     response = FileResponse(item.file.open("rb"), as_attachment=True, filename=item.name)
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from assessments.models import Assessment
 from cqcportal import workdays
 from cqcportal.accounts import rules as perms
+from cqcportal.audit.services import audit_access_record
 from cqcportal.deadlines import selectors as deadline_selectors
 from factual_accuracy import selectors, services
 from factual_accuracy.models import ExtensionRequest, ReportSection, ReportState
@@ -94,7 +95,14 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "review": _review_offer(request, report),
         }
     )
+    _record_access(request, report, "draft report")
     return render(request, "factual_accuracy/report.html", context)
+
+
+def _record_access(request: HttpRequest, report, document: str) -> None:
+    # Until it is published a report is confidential: every reading of it is in the audit log.
+    if report.state != ReportState.PUBLISHED:
+        audit_access_record(by=request.user, subject=report, document=document, state=report.state)
 
 
 def _age(report, target) -> int | None:
@@ -192,6 +200,7 @@ def report_versions(request: HttpRequest, pk: int) -> HttpResponse:
     except (KeyError, ValueError):
         older, newer = (versions[-2], versions[-1]) if len(versions) >= 2 else (None, None)
     changes = _compare(older.sections, newer.sections) if older and newer else []
+    _record_access(request, report, "report versions")
     return render(
         request,
         "factual_accuracy/versions.html",

@@ -22,6 +22,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     list_filter = [("confirmed_at", admin.EmptyFieldListFilter), ("unsubscribed_at", admin.EmptyFieldListFilter)]
     list_select_related = ["location", "provider"]
     search_fields = ["email", "location__name", "provider__name", "local_authority"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(PublicEvent)

@@ -8,6 +8,12 @@ from django.utils import timezone
 
 from cqcportal.audit.models import AuditEvent
 
+# Reading unpublished material (a draft report, a provider's file, representations, a review request, evidence):
+# each is recorded with one of these actions, so the audit log can list every access.
+DOCUMENT_VIEW = "document.view"
+DOCUMENT_DOWNLOAD = "document.download"
+ACCESS_ACTIONS = (DOCUMENT_VIEW, DOCUMENT_DOWNLOAD, "report.file.download", "enforcement.file.download")
+
 
 class AuditEventCannotBeWrittenOutsideTransaction(Exception):
     """An audit event must commit or roll back with the change it records."""
@@ -76,3 +82,13 @@ def _provider_of(subject):
     if provider_id is not None:
         return Provider(pk=provider_id)
     return None
+
+
+def audit_access_record(*, by, subject: models.Model, document: str, action: str = DOCUMENT_VIEW, **data) -> AuditEvent:
+    """Record that ``by`` opened unpublished material about ``subject``, in a transaction of its own.
+
+    A read changes nothing else, so unlike a state change the access owns its transaction; ``document`` says
+    what was seen (e.g. "draft report", "evidence file").
+    """
+    with transaction.atomic():
+        return audit_event_record(by=by, subject=subject, action=action, data={"document": document, **data})

@@ -5,11 +5,13 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from cqcportal.audit.admin import AuditTrailMixin
 from cqcportal.complaints.models import Complaint
+from cqcportal.core.admin import CsvExportMixin
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(AuditTrailMixin, CsvExportMixin, admin.ModelAdmin):
     list_display = ["__str__", "complainant", "location", "stage", "state", "received_date", "closed_at"]
     list_filter = ["state", "stage", "received_date"]
     search_fields = ["complainant", "about", "location__name", "location__cqc_id", "provider__name"]

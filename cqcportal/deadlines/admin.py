@@ -5,6 +5,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 
+from cqcportal.audit.admin import AuditTrailMixin
+from cqcportal.core.admin import CsvExportMixin, ReassignMixin
 from cqcportal.deadlines.models import Deadline, DeadlineExtension, DeadlinePause, DeadlineStep, ExtraHoliday
 from cqcportal.deadlines.services import DeadlineCannotChange, deadline_extend, extra_holiday_add
 
@@ -25,6 +27,9 @@ class ExtensionInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["from_due_date", "to_due_date", "days", "reason", "extended_by", "created_at"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("extended_by")
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -34,6 +39,9 @@ class PauseInline(admin.TabularInline):
     extra = 0
     can_delete = False
     readonly_fields = ["paused_on", "resumed_on", "days_added", "reason", "paused_by", "resumed_by"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("paused_by", "resumed_by")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -45,12 +53,13 @@ class ExtendForm(forms.Form):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(admin.ModelAdmin):
-    """Deadlines are changed only through their services (extend here; pause, resume and meet in the flows)."""
+class DeadlineAdmin(AuditTrailMixin, CsvExportMixin, ReassignMixin, admin.ModelAdmin):
+    """Deadlines are changed only through their services (extend here; pause, resume and meet in the flows; a new
+    owner with the "Reassign" action)."""
 
     list_display = ["case_description", "kind", "binds", "due_date", "state", "owner", "next_action_at"]
-    list_filter = ["state", "kind", "binds", "team"]
-    search_fields = ["case_description", "object_id"]
+    list_filter = ["state", "kind", "binds", "team", ("owner", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["case_description", "object_id", "owner__full_name"]
     date_hierarchy = "due_date"
     list_select_related = ["owner"]
     readonly_fields = [f.name for f in Deadline._meta.fields if f.name != "id"]
@@ -110,7 +119,7 @@ class ExtraHolidayForm(forms.ModelForm):
 
 
 @admin.register(ExtraHoliday)
-class ExtraHolidayAdmin(admin.ModelAdmin):
+class ExtraHolidayAdmin(AuditTrailMixin, admin.ModelAdmin):
     """Adding a one-off bank holiday moves every live deadline it falls inside and tells those bound."""
 
     list_display = ["date", "name", "created_by", "created_at"]

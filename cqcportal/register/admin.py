@@ -1,11 +1,16 @@
+"""The register in the back office: providers, locations and the catalogues, each with its audit trail and history;
+locations can be exported and moved to another relationship holder."""
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from cqcportal.audit.admin import AuditTrailMixin
+from cqcportal.core.admin import CsvExportMixin, ReassignMixin
 from cqcportal.register.models import Location, Provider, PublishedRating, RegulatedActivity, ServiceType
 
 
 @admin.register(ServiceType)
-class ServiceTypeAdmin(SimpleHistoryAdmin):
+class ServiceTypeAdmin(AuditTrailMixin, SimpleHistoryAdmin):
     list_display = ["name", "sector", "is_rated", "rating_levels"]
     list_filter = ["sector", "is_rated"]
     search_fields = ["name", "description"]
@@ -27,10 +32,11 @@ class LocationInline(admin.TabularInline):
 
 
 @admin.register(Provider)
-class ProviderAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "cqc_id", "type", "region", "registration_status"]
+class ProviderAdmin(AuditTrailMixin, CsvExportMixin, SimpleHistoryAdmin):
+    list_display = ["name", "cqc_id", "type", "region", "registration_status", "registration_date"]
     list_filter = ["type", "region", "registration_status"]
     search_fields = ["name", "cqc_id", "postcode"]
+    date_hierarchy = "registration_date"
     inlines = [LocationInline]
 
 
@@ -46,11 +52,41 @@ class PublishedRatingInline(admin.TabularInline):
 
 
 @admin.register(Location)
-class LocationAdmin(SimpleHistoryAdmin):
+class LocationAdmin(AuditTrailMixin, CsvExportMixin, ReassignMixin, SimpleHistoryAdmin):
     list_display = ["name", "cqc_id", "provider", "postcode", "region", "registration_status", "relationship_holder"]
-    list_filter = ["region", "registration_status", "service_types"]
-    search_fields = ["name", "cqc_id", "postcode", "provider__name"]
+    list_filter = [
+        "region",
+        "registration_status",
+        ("relationship_holder", admin.RelatedOnlyFieldListFilter),
+        "care_home",
+        "service_types",
+    ]
+    search_fields = [
+        "name",
+        "cqc_id",
+        "postcode",
+        "provider__name",
+        "relationship_holder__full_name",
+        "local_authority",
+    ]
+    csv_fields = [
+        "cqc_id",
+        "name",
+        "provider",
+        "address",
+        "region",
+        "local_authority",
+        "registration_status",
+        "registration_date",
+        "relationship_holder",
+    ]
     autocomplete_fields = ["provider", "relationship_holder"]
     filter_horizontal = ["service_types", "regulated_activities"]
     list_select_related = ["provider", "relationship_holder"]
     inlines = [PublishedRatingInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An existing location's relationship holder moves only with the "Reassign" action, which records why
+        # and tells the new holder; it can be set freely when the location is added.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "relationship_holder"] if obj is not None else fields

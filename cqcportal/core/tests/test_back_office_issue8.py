@@ -17,7 +17,7 @@ from assessments import review_services
 from assessments.models import Assessment, AssessmentTeamMember, EvidenceCategory, QualityStatement
 from assessments.services import assessment_create, evidence_add, information_request_send
 from assessments.tests.test_rating_reviews import accepted, clock, report  # noqa: F401 - fixtures
-from cqcportal.accounts.models import StaffRole
+from cqcportal.accounts.models import StaffRole, Team, User
 from cqcportal.accounts.roles import roles_sync
 from cqcportal.audit.models import AuditEvent
 from cqcportal.audit.services import audit_access_record, audit_event_record
@@ -449,6 +449,8 @@ def busy_register(admin_staff, inspector, cover, accepted, report, location, pro
         breaches=[("12", "safe")],
     )
     review_services.rating_review_assign_reviewer(by=admin_staff, review=accepted, reviewer=cover)
+    team = Team.objects.create(name="North West 2", region="North West", operations_manager=admin_staff)
+    User.objects.filter(pk__in=[inspector.pk, cover.pk]).update(team=team)
     today = timezone.localdate()
     with transaction.atomic():
         notification = notification_queue(recipient=inspector, subject="Hello", body="B", dedupe_key="every")
@@ -601,3 +603,22 @@ def test_staff_added_to_the_team_by_reassignment_can_open_the_workspace(client, 
     cases_reassign(by=admin_staff, cases=[assessment], to_user=cover, reason="Workload.")
     assert AssessmentTeamMember.objects.filter(assessment=assessment, user=cover).exists()
     assert cover.has_perm("assessments.conduct", Assessment.objects.get(pk=assessment.pk))
+
+
+@pytest.mark.django_db
+def test_a_persons_page_links_to_everything_they_did_in_the_audit_log(client, admin_staff, inspector, trail):
+    client.force_login(admin_staff)
+    page = client.get(reverse("admin:accounts_user_change", args=[inspector.pk]))
+    link = f"{_changelist(AuditEvent)}?person={inspector.pk}"
+    assert link in page.text
+    assert _listed(client, person=inspector.pk) == {trail["early"].pk, trail["viewed"].pk}
+
+
+@pytest.mark.django_db
+def test_teams_list_their_operations_manager_and_member_count(client, admin_staff, inspector):
+    team = Team.objects.create(name="North West 2", operations_manager=admin_staff)
+    User.objects.filter(pk=inspector.pk).update(team=team)
+    client.force_login(admin_staff)
+    page = client.get(_changelist(Team))
+    assert page.status_code == 200 and "North West 2" in page.text and "Ada Admin" in page.text
+    assert [t.member_count for t in page.context["cl"].result_list] == [1]

@@ -18,4 +18,6 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from cqcportal.accounts import lockout, session  # noqa: F401  (connect their signal receivers)
 
-        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="accounts.sync_roles")
+        # After every app's migrations, not only this one's: the roles name permissions of apps listed later
+        # (register, assessments…), which exist only once those apps have migrated. The sync is idempotent.
+        post_migrate.connect(_sync_roles, dispatch_uid="accounts.sync_roles")

@@ -59,8 +59,29 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+# Admin staff live in the back office: they may look at every record of these apps there (changes go
+# through the transition buttons and actions, which call the services and their own checks).
+ADMIN_STAFF_VIEW_APPS = (
+    "accounts",
+    "register",
+    "assessments",
+    "factual_accuracy",
+    "enforcement",
+    "complaints",
+    "deadlines",
+    "notifications",
+    "alerts",
+    "audit",
+    "axes",
+    "otp_totp",
+    "auth",
+    "django_celery_beat",
+)
+
+
 def roles_sync() -> None:
-    """Create each role's group and give it exactly the permissions in ROLE_PERMISSIONS."""
+    """Create each role's group and give it exactly the permissions in ROLE_PERMISSIONS (plus, for admin
+    staff, viewing every model of ADMIN_STAFF_VIEW_APPS)."""
     wanted = {code for codes in ROLE_PERMISSIONS.values() for code in codes}
     by_code = {
         f"{p.content_type.app_label}.{p.codename}": p
@@ -68,7 +89,13 @@ def roles_sync() -> None:
             codename__in={code.split(".", 1)[1] for code in wanted}
         )
     }
+    admin_views = list(
+        Permission.objects.filter(content_type__app_label__in=ADMIN_STAFF_VIEW_APPS, codename__startswith="view_")
+    )
     with transaction.atomic():
         for role, codes in ROLE_PERMISSIONS.items():
             group, _ = Group.objects.get_or_create(name=str(role))
-            group.permissions.set([by_code[c] for c in codes if c in by_code])
+            permissions = {by_code[c] for c in codes if c in by_code}
+            if role == StaffRole.ADMIN_STAFF:
+                permissions.update(admin_views)
+            group.permissions.set(permissions)

@@ -1,0 +1,42 @@
+"""The role groups after a fresh migrate, and admin staff (not superusers) working in the back office."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from cqcportal.accounts.models import StaffRole
+from cqcportal.tests.factories import StaffFactory
+
+
+@pytest.mark.django_db
+def test_roles_hold_permissions_of_apps_migrated_after_accounts():
+    """The test database was made by migrate, as a fresh live one is: apps after accounts count too."""
+    ops = set(Group.objects.get(name=str(StaffRole.OPERATIONS_MANAGER)).permissions.values_list("codename", flat=True))
+    assert {"change_location", "change_provider", "view_location"} <= ops
+    admin_staff = Group.objects.get(name=str(StaffRole.ADMIN_STAFF)).permissions
+    codes = set(admin_staff.values_list("content_type__app_label", "codename"))
+    for app_label, codename in [
+        ("enforcement", "view_enforcementaction"),
+        ("factual_accuracy", "view_report"),
+        ("assessments", "view_ratingreview"),
+        ("complaints", "view_complaint"),
+        ("audit", "view_auditevent"),
+        ("deadlines", "view_deadline"),
+    ]:
+        assert (app_label, codename) in codes
+    # Viewing, not editing, is what the role adds: changes go through the services' buttons.
+    assert ("enforcement", "change_enforcementaction") not in codes
+
+
+@pytest.mark.django_db
+def test_admin_staff_who_are_not_superusers_can_open_every_back_office_list(client):
+    admin_user = StaffFactory(roles=[StaffRole.ADMIN_STAFF], is_staff=True, is_superuser=False)
+    client.force_login(admin_user)
+    failures = []
+    for model in admin.site._registry:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        status = client.get(url).status_code
+        if status != 200:
+            failures.append(f"{url}: {status}")
+    assert failures == []

@@ -169,7 +169,9 @@ class SpecialMeasuresAdmin(AuditTrailMixin, CsvExportMixin, admin.ModelAdmin):
     date_hierarchy = "entered_date"
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in SpecialMeasures._meta.fields if f.name != "id"]
+        # Everything read-only, plus the audit trail the mixin adds (so call it, not only the field list).
+        fields = [f.name for f in SpecialMeasures._meta.fields if f.name != "id"]
+        return [*fields, *(f for f in super().get_readonly_fields(request, obj) if f not in fields)]
 
     def has_add_permission(self, request):
         return False
@@ -187,7 +189,9 @@ class EscalationTaskAdmin(AuditTrailMixin, CsvExportMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in EscalationTask._meta.fields if f.name != "id"]
+        # Everything read-only, plus the audit trail the mixin adds (so call it, not only the field list).
+        fields = [f.name for f in EscalationTask._meta.fields if f.name != "id"]
+        return [*fields, *(f for f in super().get_readonly_fields(request, obj) if f not in fields)]
 
     def has_add_permission(self, request):
         return False

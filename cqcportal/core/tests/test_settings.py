@@ -41,7 +41,11 @@ def test_settings_time_zone_and_language():
 
 
 def _production_env() -> dict:
-    env = {k: v for k, v in CLEAN_ENV.items() if not k.startswith(("CQC_", "DJANGO_SETTINGS"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CQC_", "DJANGO_", "DEBUG", "DATABASE_URL", "SECRET_KEY"))
+    }
     env.update(
         SECRET_KEY="a-long-random-production-secret-" + "x7Qp2" * 10,
         DATABASE_URL="postgres://portal:secret@db.internal:5432/cqcportal",

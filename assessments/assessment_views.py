@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -78,6 +79,15 @@ def _assessment(request: HttpRequest, pk: int) -> Assessment:
     return get_object_or_404(Assessment.objects.select_related("location__provider", "lead"), pk=pk)
 
 
+def _conducted_by(request: HttpRequest, pk: int, permission: str = "assessments.conduct") -> Assessment:
+    """The assessment, for a member of staff who may work on it (its lead, its team or a senior manager);
+    other staff are forbidden, so a guessed step changes nothing."""
+    assessment = _assessment(request, pk)
+    if not request.user.has_perm(permission, assessment):
+        raise PermissionDenied("Only the assessment's lead, its team or a senior manager can do this.")
+    return assessment
+
+
 @login_required
 def workspace(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment(request, pk)
@@ -107,7 +117,7 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def depart(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _assessment(request, pk)
+    assessment = _conducted_by(request, pk, "assessments.depart_from_rating")
     form = DepartureForm(request.POST or None, initial={"key_question": request.GET.get("key_question", "")})
     if request.method == "POST" and form.is_valid():
         try:
@@ -123,7 +133,7 @@ def depart(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def assessment_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    assessment = _assessment(request, pk)
+    assessment = _conducted_by(request, pk)
     try:
         if action == "start":
             services.assessment_start(by=request.user, assessment=assessment)
@@ -292,7 +302,7 @@ def rating_suspend(request: HttpRequest, location_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def assessment_information_request(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _assessment(request, pk)
+    assessment = _conducted_by(request, pk)
     questions = request.POST.get("questions", "").strip()[:5000] or (
         "Please tell us about your service before our assessment: the people you support, your staffing, "
         "incidents and complaints in the last 12 months, and any changes you have made since we last looked."
@@ -314,7 +324,7 @@ def assessment_information_request(request: HttpRequest, pk: int) -> HttpRespons
 
 @login_required
 def scope(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _assessment(request, pk)
+    assessment = _conducted_by(request, pk) if request.method == "POST" else _assessment(request, pk)
     statements = list(QualityStatement.objects.filter(retired_at__isnull=True).order_by("order"))
     chosen = (
         {int(v) for v in request.POST.getlist("statements") if v.isdigit()}
@@ -342,7 +352,7 @@ def scope(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def team_add(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _assessment(request, pk)
+    assessment = _conducted_by(request, pk)
     try:
         services.assessment_team_add(
             by=request.user, assessment=assessment, name=request.POST.get("name", ""), role=request.POST.get("role", "")

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import CharField, OuterRef, Subquery
 from django.db.models.functions import Cast
@@ -168,6 +169,12 @@ def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if not perms.is_regulator_staff(request.user):
         raise Http404
     review = get_object_or_404(RatingReview.objects.select_related("report__assessment"), pk=pk)
+    if action == "decide" and not perms.has_staff_role(StaffRole.DEPUTY_DIRECTOR, StaffRole.CHIEF_INSPECTOR).test(
+        request.user
+    ):
+        raise PermissionDenied("A deputy director or the chief inspector decides a rating review.")
+    if action == "recommend" and review.reviewer_id and review.reviewer_id != request.user.pk:
+        raise PermissionDenied("Only the independent reviewer named on this review can recommend.")
     today = timezone.localdate()
     post = request.POST
     try:

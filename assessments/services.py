@@ -454,14 +454,15 @@ def statement_score_amend(
 def evidence_add(*, by, assessment: Assessment, statement, category, note: str, source: str = "", document=None):
     """Attach a piece of evidence to a statement's evidence category.
 
-    :raises AssessmentCannotChange: when the assessment is closed, or the file is too big or of a type we do not take.
+    :raises AssessmentCannotChange: when ``by`` may not work on it, the assessment is closed, or the file is too
+        big or of a type we do not take.
     """
     from pathlib import Path
 
     from assessments.models import EvidenceItem
 
-    if not perms.is_regulator_staff(by):
-        raise AssessmentCannotChange("Only the regulator's staff can add evidence.")
+    if not by.has_perm("assessments.conduct", assessment):
+        raise AssessmentCannotChange("Only the assessment's lead, its team or a senior manager can add evidence.")
     if not note.strip():
         raise AssessmentCannotChange("Describe the evidence.")
     if document is not None:
@@ -721,10 +722,11 @@ def regulations_judge(*, by, assessment: Assessment, statement, judgements: dict
 def assessment_scope_set(*, by, assessment: Assessment, statements) -> Assessment:
     """Change the statements in scope (before completion); statements already scored stay in scope.
 
-    :raises AssessmentCannotChange: when the assessment is closed, nothing is chosen, or a scored statement is dropped.
+    :raises AssessmentCannotChange: when ``by`` may not work on it, the assessment is closed, nothing is chosen, or
+        a scored statement is dropped.
     """
-    if not perms.is_regulator_staff(by):
-        raise AssessmentCannotChange("Only the regulator's staff can change the scope.")
+    if not by.has_perm("assessments.conduct", assessment):
+        raise AssessmentCannotChange("Only the assessment's lead, its team or a senior manager can change the scope.")
     chosen = {s.pk for s in statements}
     if not chosen:
         raise AssessmentCannotChange("Choose at least one quality statement.")
@@ -745,10 +747,11 @@ def assessment_scope_set(*, by, assessment: Assessment, statements) -> Assessmen
 def assessment_team_add(*, by, assessment: Assessment, name: str, role: str, user=None) -> AssessmentTeamMember:
     """Add a member to the assessment team (an assessor, inspector, specialist adviser or expert by experience).
 
-    :raises AssessmentCannotChange: when the name or role is missing or the assessment is closed.
+    :raises AssessmentCannotChange: when ``by`` may not work on it, the name or role is missing, or the assessment
+        is closed.
     """
-    if not perms.is_regulator_staff(by):
-        raise AssessmentCannotChange("Only the regulator's staff can change the team.")
+    if not by.has_perm("assessments.conduct", assessment):
+        raise AssessmentCannotChange("Only the assessment's lead, its team or a senior manager can change the team.")
     if not name.strip() or role not in AssessmentTeamMember.Role.values:
         raise AssessmentCannotChange("Enter the person's name and choose their role.")
     with transaction.atomic():

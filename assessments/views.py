@@ -63,6 +63,8 @@ def information_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def information_request_review(request: HttpRequest, pk: int) -> HttpResponse:
+    if not perms.is_regulator_staff(request.user):
+        raise Http404
     info = get_object_or_404(selectors.information_requests_visible_to(request.user), pk=pk)
     try:
         services.information_request_review(by=request.user, request=info)

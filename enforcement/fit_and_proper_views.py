@@ -5,6 +5,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -85,6 +86,10 @@ def concern_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     post = request.POST
     try:
         if step == "respond":
+            if perms.is_regulator_staff(request.user):
+                raise Http404
+            if not perms.can_act_as_registered_person(request.user, concern, today=today)[0]:
+                raise PermissionDenied("Only a registered person, or their delegate, can respond.")
             services.concern_respond(
                 by=request.user, concern=concern, text=post.get("response", "")[:20000], today=today
             )

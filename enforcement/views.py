@@ -4,6 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -207,6 +208,10 @@ def action_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     post = request.POST
     try:
         if step == "send":
+            if perms.is_regulator_staff(request.user):
+                raise Http404
+            if not perms.can_act_as_registered_person(request.user, action, today=today)[0]:
+                raise PermissionDenied("Only a registered person, or their delegate, can send representations.")
             services.representations_submit(by=request.user, action=action, today=today)
             done = "Your representations have been sent. We aim to respond within 20 working days."
         elif not perms.is_regulator_staff(request.user):

@@ -6,6 +6,7 @@ timed-out session.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -177,6 +178,8 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     """Review every comment and file, then send them (a registered person or their delegate)."""
     report = _provider_report(request, pk)
     if request.method == "POST":
+        if not perms.can_act_as_registered_person(request.user, report, today=timezone.localdate())[0]:
+            raise PermissionDenied("Only a registered person, or their delegate, can send the comments.")
         try:
             services.factual_accuracy_submit(by=request.user, report=report, today=timezone.localdate())
         except services.ReportCannotChange as exc:

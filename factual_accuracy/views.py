@@ -7,6 +7,7 @@ import difflib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -149,11 +150,33 @@ STAFF_ACTIONS = {
 }
 
 
+def _may_take_step(user, report, action: str, *, today) -> None:
+    """Refuse a step the person may never take on this report: the provider's step is not found for staff and
+    the staff's steps are not found for the provider; someone on the right side without the role is forbidden.
+    Steps that are refused only for the report's state are left to the services, which say why."""
+    is_staff_user = perms.is_regulator_staff(user)
+    if action == "no-inaccuracies":
+        if is_staff_user:
+            raise Http404
+        if not perms.can_act_as_registered_person(user, report, today=today)[0]:
+            raise PermissionDenied("Only a registered person, or their delegate, can close the check.")
+        return
+    if not is_staff_user:
+        raise Http404
+    if action == "withdraw" and not perms.is_senior_staff(user):
+        raise PermissionDenied("Only an operations manager or a more senior colleague can withdraw a report.")
+    if action in ("check-pass", "check-return") and (
+        perms.leads_assessment(user, report.assessment) or perms.is_on_assessment_team(user, report.assessment)
+    ):
+        raise PermissionDenied("The independent check must be done by someone who was not on the assessment team.")
+
+
 @login_required
 @require_POST
 def report_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     report = get_object_or_404(reports_visible_to(request.user), pk=pk)
     today = timezone.localdate()
+    _may_take_step(request.user, report, action, today=today)
     comments = request.POST.get("comments", "")[:5000]
     try:
         if action in STAFF_ACTIONS:

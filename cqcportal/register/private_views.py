@@ -6,6 +6,7 @@ record is "not found" (404), never "forbidden", and its existence does not leak.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -172,9 +173,9 @@ def delegation_withdraw(request: HttpRequest, pk: int, delegation_pk: int) -> Ht
     try:
         delegation_revoke(by=request.user, delegation=delegation, reason=request.POST.get("reason", "")[:500])
     except DelegationCannotRevoke:
-        messages.error(request, "Only the person who named the delegate can withdraw it.")
-    else:
-        messages.success(
-            request, f"{delegation.delegate.full_name} can no longer act for {delegation.delegator.full_name}."
-        )
+        # The service refuses only people who may not manage this delegation: forbidden, and nothing changes.
+        raise PermissionDenied("Only the person who named the delegate can withdraw it.") from None
+    messages.success(
+        request, f"{delegation.delegate.full_name} can no longer act for {delegation.delegator.full_name}."
+    )
     return redirect("register:team", pk=provider.pk)

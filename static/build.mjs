@@ -21,6 +21,7 @@ for (const [from, to] of [
   [join(staticDir, "js", "portal.js"), "portal.js"],
   [join(staticDir, "js", "js-enabled.js"), "js-enabled.js"],
   [join(staticDir, "js", "start-govuk-frontend.js"), "start-govuk-frontend.js"],
+  [join(staticDir, "css", "admin.css"), "admin.css"],
 ]) {
   copyFileSync(from, join(build, to));
 }

@@ -240,3 +240,16 @@ def test_demo_codes_page_only_in_development_and_only_for_the_demo_key(client, s
     page = client.get(reverse("core:demo-codes"))
     totp = TOTP(bytes.fromhex(DEMO_TOTP_KEY_HEX))
     assert f"{totp.token():06d}" in page.text or f"{TOTP(bytes.fromhex(DEMO_TOTP_KEY_HEX)).token():06d}" in page.text
+
+
+@pytest.mark.django_db
+def test_back_office_pages_have_no_inline_script_or_style(client):
+    import re
+
+    admin_user = StaffFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    for url in [reverse("admin:index"), reverse("admin:factual_accuracy_report_changelist")]:
+        page = client.get(url).text
+        assert 'href="/static/build/admin.css"' in page
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>\s*\S", page), url
+        assert ' style="' not in page, url

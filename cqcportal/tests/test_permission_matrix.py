@@ -733,3 +733,183 @@ def test_get_answers_every_role_as_the_table_says(client, world, page):
 def test_post_answers_every_role_as_the_table_says_and_changes_nothing_it_may_not(client, world, page):
     mismatches = _check(client, world, page, "post")
     assert not mismatches, "\n".join(mismatches)
+
+
+# --- The back office ---------------------------------------------------------------------------------------------
+
+
+def _admin_urls() -> list[str]:
+    """The back office's home, and the list and add pages of every model in it."""
+    from django.contrib import admin
+
+    urls = [reverse("admin:index")]
+    for model in admin.site._registry:
+        opts = model._meta
+        urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+    return urls
+
+
+def test_back_office_sends_everyone_but_staff_with_admin_access_to_sign_in(client, world):
+    sign_ins = (resolve_url(settings.LOGIN_URL), reverse("admin:login"))
+    wrong = []
+    for role in ["anonymous", "registered_manager", "colleague", "other_provider", "inspector", "deputy"]:
+        sign_in(client, world.user(role))  # provider users, and staff without admin site access
+        for url in _admin_urls():
+            response = client.get(url)
+            if response.status_code != 302 or not response["Location"].startswith(sign_ins):
+                wrong.append(f"{role} {url}: {response.status_code}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_back_office_refuses_staff_without_the_permission_on_case_lists(client, world):
+    """Admin site access alone shows no case: the lists of reports, reviews, enforcement and complaints need the
+    model's permission, which only admin staff hold for the records they run."""
+    inspector = world.people["inspector"]
+    type(inspector).objects.filter(pk=inspector.pk).update(is_staff=True)
+    inspector.refresh_from_db()
+    sign_in(client, inspector)
+    cases = [
+        "factual_accuracy_report",
+        "assessments_assessment",
+        "assessments_ratingreview",
+        "enforcement_enforcementaction",
+        "enforcement_fitandproperconcern",
+        "complaints_complaint",
+    ]
+    answers = {name: client.get(reverse(f"admin:{name}_changelist")).status_code for name in cases}
+    assert answers == dict.fromkeys(cases, 403)
+
+
+# --- A manual try, as a new user would -----------------------------------------------------------------------------
+
+
+def _all_ids(world: World) -> set[int]:
+    """Every id of every record in the world, and a few beyond: what someone editing a URL would try."""
+    ids = {1, 2, 3, 9999}
+    for value in vars(world).values():
+        if hasattr(value, "pk"):
+            ids.add(value.pk)
+    ids |= {person.pk for person in world.people.values()}
+    return ids
+
+
+def test_provider_user_editing_ids_in_urls_finds_nothing_of_another_provider(client, world):
+    """Provider B's manager puts every id there is into every URL that takes one: nothing but their own
+    organisation's pages answers, and everything else is "not found", never "forbidden"."""
+    stranger = world.people["other_provider"]
+    own = {("register:organisation", world.other_provider.pk), ("register:team", world.other_provider.pk)}
+    own.add(("register:delegation-new", world.other_provider.pk))
+    sign_in(client, stranger)
+    seen, wrong = 0, []
+    for page in PAGES:
+        if page.name.startswith("public:") or _expand(page.get)["anonymous"] == 200:
+            continue  # a public page: any id of a published record is meant to answer
+        kwargs = page.kwargs(world)
+        for key, value in kwargs.items():
+            if not isinstance(value, int):
+                continue
+            for pk in _all_ids(world):
+                url = reverse(page.name, kwargs={**kwargs, key: pk})
+                for method in ("get", "post"):
+                    with rolled_back():
+                        status = getattr(client, method)(url).status_code
+                    seen += 1
+                    if (page.name, pk) in own and status in (200, 403):
+                        continue
+                    if status not in (404, 405):
+                        wrong.append(f"{method.upper()} {url} ({page.id}): {status}")
+    assert seen > 1000
+    assert not wrong, "\n".join(wrong)
+
+
+def _post_as(client, name: str, data: dict | None = None, **kwargs) -> int:
+    return client.post(reverse(name, kwargs=kwargs), data or {}).status_code
+
+
+def _review_with_named_reviewer(world):
+    from assessments import review_services
+
+    inspector = world.people["inspector"]
+    review = review_services.rating_review_start_grounds_check(by=inspector, review=world.review)
+    review = review_services.rating_review_accept(by=inspector, review=review)
+    return review_services.rating_review_assign_reviewer(
+        by=inspector, review=review, reviewer=world.people["coordinator"]
+    )
+
+
+def _review_recommended(world):
+    from assessments import review_services
+
+    review = _review_with_named_reviewer(world)
+    return review_services.rating_review_recommend(by=world.people["coordinator"], review=review, text="Keep them.")
+
+
+def _scored(world):
+    from assessments import services
+
+    for statement in world.assessment_live.statements.all():
+        services.statement_score_set(
+            by=world.people["inspector"],
+            assessment=world.assessment_live,
+            statement=statement,
+            score=3,
+            summary="",
+            judgement="",
+            expected_version=0,
+        )
+
+
+# Each transition URL with real data: (wrong person, right person, URL name, its kwargs, the form, setup).
+TRIES = [
+    ("inspector", "ops_manager", "factual_accuracy:report-action", ("report_check", "withdraw"), {"reason": "Wrong."}),
+    ("colleague", "delegate", "factual_accuracy:report-action", ("report_check", "no-inaccuracies"), {}),
+    ("colleague", "registered_manager", "factual_accuracy:submit", ("report_check", None), {}),
+    ("ops_manager", "chief", "assessments:rating-review-action", ("review", "decide"), {"reason": "They stand."}),
+    (
+        "inspector",
+        "coordinator",
+        "assessments:rating-review-action",
+        ("review", "recommend"),
+        {"recommendation": "Keep."},
+    ),
+    ("coordinator", "assessor", "assessments:assessment-transition", ("assessment_live", "complete"), {}),
+    (
+        "admin_staff",
+        "inspector",
+        "assessments:team-add",
+        ("assessment_live", None),
+        {"name": "Eve", "role": "assessor"},
+    ),
+    ("colleague", "nominated_individual", "enforcement:step", ("action", "send"), {}),
+    ("colleague", "chief_executive", "enforcement:concern-step", ("concern", "respond"), {"response": "Declared."}),
+    ("colleague", "registered_manager", "register:delegation-withdraw", ("delegation", None), {"reason": "Back."}),
+]
+SETUP = {"recommend": _review_with_named_reviewer, "decide": _review_recommended, "complete": _scored}
+
+
+@pytest.mark.parametrize(("wrong", "right", "name", "target", "data"), TRIES, ids=[f"{t[2]}[{t[3][1]}]" for t in TRIES])
+def test_a_transition_url_posted_with_real_data_refuses_who_may_not_and_acts_for_who_may(
+    client, world, wrong, right, name, target, data
+):
+    attr, step = target
+    record = getattr(world, attr)
+    kwargs = {"pk": record.pk} if name != "register:delegation-withdraw" else {"pk": world.provider.pk}
+    if name == "register:delegation-withdraw":
+        kwargs["delegation_pk"] = record.pk
+    if step is not None:
+        kwargs["step" if name.startswith("enforcement:") else "action"] = step
+    if step == "decide":
+        data = {**data, **{f"rating-{key}": "" for key in ("overall", "safe")}}
+    for role, expected in ((wrong, 403), (right, None)):
+        sign_in(client, world.user(role))
+        with rolled_back():
+            if step in SETUP:
+                SETUP[step](world)
+            before = _snapshot()
+            status = _post_as(client, name, data, **kwargs)
+            changed = _changes(before, _snapshot())
+        if expected == 403:
+            assert (status, changed) == (403, []), f"{role} was not refused"
+        else:
+            assert status == 302 and changed, f"{role} could not act ({status})"

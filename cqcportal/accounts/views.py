@@ -19,9 +19,10 @@ from cqcportal.accounts.session import session_touch
 
 
 def sign_in(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("core:dashboard")
     next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.user.is_authenticated:
+        # Already signed in (a time-out warning that fired a moment early, say): carry on where they were.
+        return redirect(_safe_next(request, next_url))
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -272,7 +272,7 @@ def test_browser_report_drafted_checked_by_the_provider_answered_and_published(
     report = Report.objects.get(pk=report.pk)
     assert (report.state, report.checked_by) == (ReportState.READY_TO_PUBLISH, checker)
 
-    staff.reload()
+    staff.goto(report_url)  # from the refusal page back to the report
     _click(staff, "Publish")
     expect(staff.get_by_text("Published: the report is on the location's public profile.")).to_be_visible()
     report = Report.objects.get(pk=report.pk)
@@ -397,7 +397,8 @@ def test_browser_send_after_the_deadline_is_refused_and_the_drafts_are_kept(
     report = out_for_check["report"]
     section = report.sections.get(kind=ReportSection.Kind.OVERALL)
     # Late on the last day, the manager drafts a comment and opens the page to send it ...
-    clock.move_to(_window(report).due_at - datetime.timedelta(minutes=30))
+    # (Ten minutes, not more: half an hour without a request would end the session for inactivity.)
+    clock.move_to(_window(report).due_at - datetime.timedelta(minutes=10))
     provider = signed_in(out_for_check["manager"])
     provider.goto(f"{live_server.url}/reports/{report.pk}/sections/{section.pk}/")
     _comment(provider, kind="A typographical or numerical error", text="The home has 42 beds, not 24.")

@@ -149,10 +149,12 @@
 
   function tick() {
     var left = Math.round((endsAt - Date.now()) / 1000);
-    if (left <= 0) {
+    // Two seconds' grace after the end, so the server has surely ended the session too.
+    if (left <= -2) {
       timedOut();
       return;
     }
+    left = Math.max(left, 0);
     if (left <= warning) {
       if (!dialog.open) {
         dialog.showModal();

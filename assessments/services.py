@@ -22,10 +22,11 @@ from assessments.models import (
     StatementScore,
 )
 from cqcportal.accounts import rules as perms
-from cqcportal.audit.services import audit_event_record
+from cqcportal.audit.services import audit_event_build, audit_event_record, audit_events_record_many
+from cqcportal.core.transitions import transition_many
 from cqcportal.deadlines import selectors as deadline_selectors
 from cqcportal.deadlines.models import Deadline, DeadlineState
-from cqcportal.deadlines.registry import on_expiry
+from cqcportal.deadlines.registry import on_expiry_many
 from cqcportal.deadlines.rules import Kind
 from cqcportal.deadlines.services import deadline_meet, deadline_open
 from cqcportal.notifications.services import notification_queue
@@ -224,22 +225,30 @@ def information_request_review(*, by, request: InformationRequest, now: datetime
     return locked
 
 
-@on_expiry(Kind.ASSESSMENT_INFORMATION_REQUEST)
-@on_expiry(Kind.PROVIDER_INFORMATION_REQUEST)
-def information_request_close_no_response(*, deadline, now: datetime.datetime) -> None:
-    """The window passed unanswered: the request closes with "no response" (run by the sweep)."""
-    request = InformationRequest.objects.select_for_update().get(pk=deadline.object_id)
-    if not can_proceed(request.close_no_response):
-        return
-    request.close_no_response()
-    request.save()
-    audit_event_record(
-        by=None,
-        subject=request,
-        action="information_request.close_no_response",
-        from_state="requested",
-        to_state=request.state,
-        reason=f"No response by the end of {deadline.due_date:%-d %B %Y}.",
+@on_expiry_many(Kind.ASSESSMENT_INFORMATION_REQUEST, Kind.PROVIDER_INFORMATION_REQUEST)
+def information_requests_close_no_response(*, deadlines, now: datetime.datetime) -> None:
+    """Windows passed unanswered: each request still waiting closes with "no response", audited (run by the sweep,
+    which holds the requests' locks)."""
+    due_dates = {int(d.object_id): d.due_date for d in deadlines}
+    requests = (
+        InformationRequest.objects.select_for_update(of=("self",))
+        .select_related("location")
+        .only("pk", "state", "provider_id", "requested_at", "location__name")
+        .filter(pk__in=due_dates)
+    )
+    closed = transition_many(requests, transition="close_no_response", fields=["state"])
+    audit_events_record_many(
+        [
+            audit_event_build(
+                by=None,
+                subject=request,
+                action="information_request.close_no_response",
+                from_state="requested",
+                to_state=request.state,
+                reason=f"No response by the end of {due_dates[request.pk]:%-d %B %Y}.",
+            )
+            for request in closed
+        ]
     )
 
 

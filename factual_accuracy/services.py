@@ -16,10 +16,11 @@ from django_fsm import can_proceed
 from assessments.models import Assessment, AssessmentState
 from cqcportal.accounts import rules as perms
 from cqcportal.alerts.services import public_event_record
-from cqcportal.audit.services import audit_event_record
+from cqcportal.audit.services import audit_event_build, audit_event_record, audit_events_record_many
+from cqcportal.core.transitions import transition_many
 from cqcportal.deadlines import selectors as deadline_selectors
 from cqcportal.deadlines.models import Deadline
-from cqcportal.deadlines.registry import on_expiry
+from cqcportal.deadlines.registry import on_expiry_many
 from cqcportal.deadlines.rules import Kind
 from cqcportal.deadlines.services import deadline_meet, deadline_open
 from factual_accuracy.models import (
@@ -259,22 +260,28 @@ def factual_accuracy_confirm_no_inaccuracies(*, by, report: Report, today: datet
     return locked
 
 
-@on_expiry(Kind.FACTUAL_ACCURACY_CHECK)
-def factual_accuracy_close_no_response(*, deadline, now: datetime.datetime) -> None:
-    """The 10 working days passed with no response: the check closes (run by the sweep)."""
-    report = Report.objects.select_for_update().get(pk=deadline.object_id)
-    if not can_proceed(report.close_no_response):
-        return
-    before = report.state
-    report.close_no_response(at=now)
-    report.save()
-    audit_event_record(
-        by=None,
-        subject=report,
-        action="report.factual_accuracy.no_response",
-        from_state=before,
-        to_state=report.state,
-        reason=f"No response by the end of {deadline.due_date:%-d %B %Y}.",
+@on_expiry_many(Kind.FACTUAL_ACCURACY_CHECK)
+def factual_accuracy_close_no_response(*, deadlines, now: datetime.datetime) -> None:
+    """The 10 working days passed with no response: each check still open closes, audited (run by the sweep,
+    which holds the reports' locks)."""
+    due_dates = {int(d.object_id): d.due_date for d in deadlines}
+    reports = list(Report.objects.select_for_update(of=("self",)).select_related("location").filter(pk__in=due_dates))
+    before = {report.pk: report.state for report in reports}
+    closed = transition_many(
+        reports, transition="close_no_response", fields=["state", "factual_accuracy_closed_at"], at=now
+    )
+    audit_events_record_many(
+        [
+            audit_event_build(
+                by=None,
+                subject=report,
+                action="report.factual_accuracy.no_response",
+                from_state=before[report.pk],
+                to_state=report.state,
+                reason=f"No response by the end of {due_dates[report.pk]:%-d %B %Y}.",
+            )
+            for report in closed
+        ]
     )
 
 

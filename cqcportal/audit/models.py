@@ -17,6 +17,7 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        db_index=False,  # (actor, occurred_at) below serves look-ups by actor
         null=True,
         blank=True,
         related_name="audit_events",
@@ -33,13 +34,19 @@ class AuditEvent(models.Model):
     actor_description = models.CharField(
         max_length=300, help_text="The actor as they were at the time, e.g. 'Ann Lee (Inspector)' or 'System'."
     )
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    # (content_type, object_id, occurred_at) below serves look-ups by content type.
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, db_index=False)
     object_id = models.CharField(max_length=64)
     subject = GenericForeignKey("content_type", "object_id")
     subject_description = models.CharField(max_length=300)
     # Lets a provider's users see the audit of their own organisation's records only.
     provider = models.ForeignKey(
-        "register.Provider", on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+        "register.Provider",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        db_index=False,  # (provider, occurred_at) below serves look-ups by provider
     )
     action = models.CharField(max_length=100, help_text="What happened, e.g. 'delegation.create'.")
     from_state = models.CharField(max_length=50, blank=True)

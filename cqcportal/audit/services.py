@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import NamedTuple
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
 from cqcportal.audit.models import AuditEvent
+from cqcportal.core.bulk import insert_rows
 
 # Reading unpublished material (a draft report, a provider's file, representations, a review request, evidence):
 # each is recorded with one of these actions, so the audit log can list every access.
@@ -32,6 +36,64 @@ def describe_actor(user) -> str:
     return user.full_name
 
 
+class AuditRow(NamedTuple):
+    """One audited act, not yet written: what ``audit_events_record_many`` inserts."""
+
+    occurred_at: datetime.datetime
+    actor_id: int | None
+    on_behalf_of_id: int | None
+    actor_description: str
+    content_type_id: int
+    object_id: str
+    subject_description: str
+    provider_id: int | None
+    action: str
+    from_state: str
+    to_state: str
+    reason: str
+    data: dict
+
+
+def audit_event_build(
+    *,
+    by,
+    subject: models.Model,
+    action: str,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    on_behalf_of=None,
+    provider=None,
+    data: dict | None = None,
+    occurred_at: datetime.datetime | None = None,
+) -> AuditRow:
+    """One audited act as a row to write (for ``audit_events_record_many`` and ``audit_event_record``)."""
+    provider_id = provider.pk if provider is not None else _provider_id_of(subject)
+    actor_description = describe_actor(by)
+    if on_behalf_of is not None:
+        actor_description += f", as delegate for {on_behalf_of.full_name}"
+    return AuditRow(
+        occurred_at=occurred_at or timezone.now(),
+        actor_id=by.pk if by is not None else None,
+        on_behalf_of_id=on_behalf_of.pk if on_behalf_of is not None else None,
+        actor_description=actor_description[:300],
+        content_type_id=ContentType.objects.get_for_model(subject).pk,
+        object_id=str(subject.pk),
+        subject_description=str(subject)[:300],
+        provider_id=provider_id,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        data=data or {},
+    )
+
+
+def _require_transaction(action: str) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise AuditEventCannotBeWrittenOutsideTransaction(action)
+
+
 def audit_event_record(
     *,
     by,
@@ -48,40 +110,37 @@ def audit_event_record(
 
     :raises AuditEventCannotBeWrittenOutsideTransaction: when called outside ``transaction.atomic``.
     """
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        raise AuditEventCannotBeWrittenOutsideTransaction(action)
-    if provider is None:
-        provider = _provider_of(subject)
-    actor_description = describe_actor(by)
-    if on_behalf_of is not None:
-        actor_description += f", as delegate for {on_behalf_of.full_name}"
-    return AuditEvent.objects.create(
-        occurred_at=timezone.now(),
-        actor=by,
-        on_behalf_of=on_behalf_of,
-        actor_description=actor_description[:300],
-        content_type=ContentType.objects.get_for_model(subject),
-        object_id=str(subject.pk),
-        subject_description=str(subject)[:300],
-        provider=provider,
+    _require_transaction(action)
+    row = audit_event_build(
+        by=by,
+        subject=subject,
         action=action,
         from_state=from_state,
         to_state=to_state,
         reason=reason,
-        data=data or {},
+        on_behalf_of=on_behalf_of,
+        provider=provider,
+        data=data,
     )
+    return AuditEvent.objects.create(**row._asdict())
 
 
-def _provider_of(subject):
+def audit_events_record_many(rows: list[AuditRow]) -> None:
+    """Record many audited acts (built by ``audit_event_build``) with one insert, in the current transaction.
+
+    :raises AuditEventCannotBeWrittenOutsideTransaction: when called outside ``transaction.atomic``.
+    """
+    if rows:
+        _require_transaction(rows[0].action)
+        insert_rows(AuditEvent, AuditRow._fields, rows)
+
+
+def _provider_id_of(subject) -> int | None:
     from cqcportal.register.models import Provider
 
     if isinstance(subject, Provider):
-        return subject
-    provider_id = getattr(subject, "provider_id", None)
-    if provider_id is not None:
-        return Provider(pk=provider_id)
-    return None
+        return subject.pk
+    return getattr(subject, "provider_id", None)
 
 
 def audit_access_record(*, by, subject: models.Model, document: str, action: str = DOCUMENT_VIEW, **data) -> AuditEvent:

@@ -28,13 +28,19 @@ class Deadline(models.Model):
     unit = models.CharField(max_length=20, choices=[(u.value, u.value.replace("_", " ")) for u in Unit])
     rule_days = models.PositiveIntegerField()
     # The case: whatever record the window belongs to (an information request, a report, a notice).
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    # The (content_type, object_id) index below serves look-ups by content type; a second index would slow writes.
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, db_index=False)
     object_id = models.CharField(max_length=64)
     case = GenericForeignKey("content_type", "object_id")
     case_description = models.CharField(max_length=300)
     case_url = models.CharField(max_length=500, blank=True)
     provider = models.ForeignKey(
-        "register.Provider", on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
+        "register.Provider",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        db_index=False,  # (provider, state) below serves look-ups by provider
     )
     location = models.ForeignKey(
         "register.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines"
@@ -46,6 +52,7 @@ class Deadline(models.Model):
         blank=True,
         related_name="deadlines_owned",
         help_text="The member of staff a target binds.",
+        db_index=False,  # (owner, state) below serves look-ups by owner
     )
     team = models.ForeignKey("accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
@@ -133,7 +140,8 @@ class Deadline(models.Model):
 class DeadlineStep(models.Model):
     """The exactly-once ledger: each reminder, close and escalation of a deadline, done once per due date."""
 
-    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="steps")
+    # The unique (deadline, step, due_date) constraint's index serves look-ups by deadline.
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="steps", db_index=False)
     step = models.CharField(max_length=30, help_text="e.g. reminder:5, reminder:1, close, escalate")
     due_date = models.DateField(help_text="The due date the step was worked out against.")
     done_at = models.DateTimeField()

@@ -9,8 +9,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from cqcportal import workdays
+
+LONDON = ZoneInfo("Europe/London")
+REMINDER_HOUR = 8  # reminders go out at 08:00 London time on their day
 
 
 class Unit(StrEnum):
@@ -224,3 +229,29 @@ def explain(
         parts.append(f"Extended by {extension_days} day{'s' if extension_days != 1 else ''}.")
     parts.append(text)
     return " ".join(parts)
+
+
+def close_at(due_date: datetime.date) -> datetime.datetime:
+    """When a window closes: the first instant after its due day in London (the whole due day counts)."""
+    return workdays.deadline_end_of_day(due_date) + datetime.timedelta(microseconds=1)
+
+
+@lru_cache(maxsize=4096)
+def planned_steps(
+    rule: Rule, due_date: datetime.date, *, extra_holidays: frozenset = frozenset()
+) -> tuple[tuple[str, datetime.datetime], ...]:
+    """What the sweep does for a deadline due on ``due_date``, and when: each reminder at 08:00 London on its
+    working day (earliest first), then the close. Cached: deadlines share due dates, and the answer is pure."""
+    steps = [
+        (
+            f"reminder:{n}",
+            datetime.datetime.combine(
+                working_days_before(due_date, n, extra_holidays=extra_holidays),
+                datetime.time(REMINDER_HOUR),
+                tzinfo=LONDON,
+            ),
+        )
+        for n in sorted(rule.reminder_days_before, reverse=True)
+    ]
+    steps.append(("close", close_at(due_date)))
+    return tuple(steps)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
+from typing import NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from cqcportal.accounts.models import REGISTERED_PERSON_ROLES, Delegation, StaffRole, User
+from cqcportal.accounts.models import (
+    REGISTERED_PERSON_ROLES,
+    Delegation,
+    ProviderMembership,
+    ProviderRole,
+    User,
+)
 from cqcportal.deadlines.models import LIVE_STATES, Deadline, ExtraHoliday
 
 
@@ -15,40 +23,79 @@ def extra_holidays() -> frozenset[datetime.date]:
     return frozenset(ExtraHoliday.objects.values_list("date", flat=True))
 
 
+class Contact(NamedTuple):
+    """Someone to notify: enough to address them."""
+
+    pk: int
+    email: str
+    full_name: str
+
+
 def provider_contacts(*, provider_id: int, location_id: int | None, today: datetime.date) -> list[User]:
     """The registered persons a provider's window binds, and anyone acting as their delegate today.
 
     A registered manager is bound for the locations they manage; the nominated individual and chief
     executive for all of the provider's locations.
     """
-    people = User.objects.filter(
-        is_active=True, membership__provider_id=provider_id, membership__role__in=REGISTERED_PERSON_ROLES
-    )
-    if location_id is not None:
-        people = people.filter(~Q(membership__role="registered_manager") | Q(membership__locations=location_id))
-    people = list(people.distinct().order_by("pk"))
-    delegates = (
+    key = (provider_id, location_id)
+    ids = [contact.pk for contact in provider_contacts_many(keys={key}, today=today)[key]]
+    users = User.objects.in_bulk(ids)
+    return [users[pk] for pk in ids]
+
+
+def provider_contacts_many(
+    *, keys: set[tuple[int, int | None]], today: datetime.date
+) -> dict[tuple[int, int | None], list[Contact]]:
+    """``provider_contacts`` for many (provider, location) pairs at once, in three queries whatever their number.
+
+    Each list holds the registered persons bound, in id order, then their delegates today who are not among them,
+    in id order.
+    """
+    provider_ids = {provider_id for provider_id, _ in keys}
+    people = list(
         User.objects.filter(
-            is_active=True,
-            delegations_received__in=Delegation.objects.filter(
-                delegator__in=people, revoked_at__isnull=True, start_date__lte=today, end_date__gte=today
-            ),
+            is_active=True, membership__provider_id__in=provider_ids, membership__role__in=REGISTERED_PERSON_ROLES
         )
-        .distinct()
         .order_by("pk")
+        .values_list("pk", "email", "full_name", "membership__provider_id", "membership__role")
     )
-    seen = {p.pk for p in people}
-    return people + [d for d in delegates if d.pk not in seen]
-
-
-def escalation_contacts(*, deadline: Deadline) -> list[User]:
-    """Who hears of a missed staff target: the team's operations manager, else every operations manager."""
-    team = deadline.team
-    if team is not None and team.operations_manager_id and team.operations_manager.is_active:
-        return [team.operations_manager]
-    return list(
-        User.objects.filter(is_active=True, groups__name=str(StaffRole.OPERATIONS_MANAGER)).order_by("pk").distinct()
-    )
+    managed = defaultdict(set)
+    through = ProviderMembership.locations.through
+    for user_id, location_id in through.objects.filter(
+        providermembership__user__in=[p[0] for p in people if p[4] == ProviderRole.REGISTERED_MANAGER]
+    ).values_list("providermembership__user_id", "location_id"):
+        managed[user_id].add(location_id)
+    delegates_of = defaultdict(list)
+    for delegator_id, *delegate in (
+        Delegation.objects.filter(
+            delegator__in=[p[0] for p in people],
+            revoked_at__isnull=True,
+            start_date__lte=today,
+            end_date__gte=today,
+            delegate__is_active=True,
+        )
+        .order_by("delegate_id")
+        .values_list("delegator_id", "delegate_id", "delegate__email", "delegate__full_name")
+    ):
+        delegates_of[delegator_id].append(Contact(*delegate))
+    by_provider = defaultdict(list)
+    for pk, email, full_name, provider_id, role in people:
+        by_provider[provider_id].append((Contact(pk, email, full_name), role))
+    contacts = {}
+    for provider_id, location_id in keys:
+        bound = [
+            contact
+            for contact, role in by_provider[provider_id]
+            if location_id is None or role != ProviderRole.REGISTERED_MANAGER or location_id in managed[contact.pk]
+        ]
+        seen = {contact.pk for contact in bound}
+        delegates = {}
+        for contact in bound:
+            for delegate in delegates_of[contact.pk]:
+                if delegate.pk not in seen:
+                    delegates[delegate.pk] = delegate
+        contacts[(provider_id, location_id)] = bound + [delegates[pk] for pk in sorted(delegates)]
+    return contacts
 
 
 def deadlines_for_case(case) -> QuerySet[Deadline]:

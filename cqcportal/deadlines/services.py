@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import datetime
 import logging
-from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -32,40 +30,32 @@ from cqcportal.deadlines.models import (
     DeadlineStep,
     ExtraHoliday,
 )
-from cqcportal.deadlines.registry import run_expiry_handler
-from cqcportal.deadlines.rules import RULES, Binds, Kind, Rule, days_between, due_date_for, explain, working_days_before
+from cqcportal.deadlines.rules import (
+    RULES,
+    Binds,
+    Kind,
+    Rule,
+    days_between,
+    due_date_for,
+    explain,
+    planned_steps,
+)
 from cqcportal.notifications.services import notification_queue
 
 logger = logging.getLogger(__name__)
-
-LONDON = ZoneInfo("Europe/London")
-REMINDER_HOUR = 8  # reminders go out at 08:00 London time on their day
 
 
 class DeadlineCannotChange(Exception):
     """The deadline is not in a state that allows this (e.g. extending one that is already met)."""
 
 
-def _london(day: datetime.date, hour: int) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=LONDON)
-
-
-def _close_at(due_date: datetime.date) -> datetime.datetime:
-    # The window includes the whole due day; it closes at the first instant of the next day.
-    return workdays.deadline_end_of_day(due_date) + datetime.timedelta(microseconds=1)
-
-
-def _planned_steps(deadline: Deadline, rule: Rule, holidays: frozenset) -> list[tuple[str, datetime.datetime]]:
-    steps = [
-        (f"reminder:{n}", _london(working_days_before(deadline.due_date, n, extra_holidays=holidays), REMINDER_HOUR))
-        for n in sorted(rule.reminder_days_before, reverse=True)
-    ]
-    steps.append(("close", _close_at(deadline.due_date)))
-    return steps
+def _planned_steps(deadline, rule: Rule, holidays: frozenset) -> list[tuple[str, datetime.datetime]]:
+    # Temporary: the national seed, being written beside this change, still calls the old private helper.
+    return list(planned_steps(rule, deadline.due_date, extra_holidays=holidays))
 
 
 def _next_action_at(deadline: Deadline, rule: Rule, holidays: frozenset, done: set[str]) -> datetime.datetime | None:
-    pending = [at for name, at in _planned_steps(deadline, rule, holidays) if name not in done]
+    pending = [at for name, at in planned_steps(rule, deadline.due_date, extra_holidays=holidays) if name not in done]
     return min(pending) if pending else None
 
 
@@ -414,7 +404,8 @@ def _recipients(deadline: Deadline, today: datetime.date) -> list:
     return [deadline.owner] if deadline.owner_id else []
 
 
-def _message(deadline: Deadline, *, headline: str, extra: str = "") -> str:
+def deadline_message(deadline, *, headline: str, extra: str = "") -> str:
+    """The plain-text message about a deadline: the news, the case, the due date and how it was worked out."""
     rule = RULES[Kind(deadline.kind)]
     lines = [
         headline,
@@ -429,7 +420,7 @@ def _message(deadline: Deadline, *, headline: str, extra: str = "") -> str:
 
 
 def _notify(deadline: Deadline, people, *, step: str, subject: str, headline: str, extra: str = "", kind: str) -> int:
-    text = _message(deadline, headline=headline, extra=extra)
+    text = deadline_message(deadline, headline=headline, extra=extra)
     for person in people:
         notification_queue(
             recipient=person,
@@ -452,151 +443,3 @@ def _notify_bound(deadline: Deadline, *, step: str, subject_prefix: str, message
         headline=message,
         kind="deadline.changed",
     )
-
-
-# --- the sweep -------------------------------------------------------------------------------------------
-
-
-@dataclass
-class SweepResult:
-    processed: int = 0
-    reminders: int = 0
-    closed: int = 0
-    escalated: int = 0
-    notifications: int = 0
-    failed: list[int] = field(default_factory=list)
-
-
-def _record_step(deadline: Deadline, step: str, now: datetime.datetime, *, skipped: bool = False) -> bool:
-    """Write the ledger row; False if the step was done already (then nothing else may happen for it)."""
-    try:
-        with transaction.atomic():
-            DeadlineStep.objects.create(
-                deadline=deadline, step=step, due_date=deadline.due_date, done_at=now, skipped=skipped
-            )
-    except IntegrityError:
-        return False
-    return True
-
-
-def _process(deadline: Deadline, now: datetime.datetime, holidays: frozenset, result: SweepResult) -> None:
-    rule = RULES[Kind(deadline.kind)]
-    today = now.astimezone(LONDON).date()
-    done = _done_steps(deadline)
-    due_steps = [(name, at) for name, at in _planned_steps(deadline, rule, holidays) if at <= now and name not in done]
-    names = [name for name, _ in due_steps]
-    if "close" in names:
-        # Reminders that an outage made late are pointless once the window has closed.
-        for name in names:
-            if name != "close":
-                _record_step(deadline, name, now, skipped=True)
-        if _record_step(deadline, "close", now) and _close(deadline, rule, now, today, result):
-            return
-    elif names:
-        # After an outage only the nearest reminder goes out; earlier ones are recorded as passed over.
-        *earlier, latest = names
-        for name in earlier:
-            _record_step(deadline, name, now, skipped=True)
-        if _record_step(deadline, latest, now):
-            days_left = latest.split(":", 1)[1]
-            who = _recipients(deadline, today)
-            result.notifications += _notify(
-                deadline,
-                who,
-                step=latest,
-                kind="deadline.reminder",
-                subject=f"Reminder: {rule.label.lower()} due {deadline.due_date:%-d %B %Y} – "
-                f"{deadline.case_description}",
-                headline=f"{days_left} working day{'s' if days_left != '1' else ''} left: this is due on "
-                f"{deadline.due_date:%A %-d %B %Y}.",
-            )
-            result.reminders += 1
-    _refresh_next_action(deadline, rule, holidays)
-    deadline.save(update_fields=["state", "closed_at", "met_on_time", "next_action_at", "updated_at"])
-    result.processed += 1
-
-
-def _close(deadline: Deadline, rule: Rule, now: datetime.datetime, today: datetime.date, result: SweepResult) -> bool:
-    """Close the window; True when the flow's handler closed the deadline itself (nothing more to save)."""
-    # The flow moves its case first (e.g. a factual accuracy check closes with "no response"), in this transaction.
-    run_expiry_handler(deadline=deadline, now=now)
-    if Deadline.objects.filter(pk=deadline.pk).values_list("state", flat=True).get() != DeadlineState.OPEN:
-        Deadline.objects.filter(pk=deadline.pk).update(next_action_at=None)
-        return True  # the handler met or cancelled it
-    deadline.miss(at=now)
-    audit_event_record(
-        by=None,
-        subject=deadline,
-        action="deadline.missed",
-        from_state="open",
-        to_state="missed",
-        reason=f"Due {deadline.due_date:%-d %B %Y}; the sweep closed it at {now:%Y-%m-%d %H:%M %Z}.",
-        provider=deadline.provider,
-    )
-    result.closed += 1
-    who = _recipients(deadline, today)
-    if deadline.binds == Binds.PROVIDER and deadline.owner_id:
-        who = [*who, deadline.owner]
-    result.notifications += _notify(
-        deadline,
-        who,
-        step="close",
-        kind="deadline.closed",
-        subject=f"Closed: {rule.label.lower()} – {deadline.case_description}",
-        headline=f"The deadline of {deadline.due_date:%A %-d %B %Y} has passed without a response.",
-    )
-    if rule.escalate_when_missed and _record_step(deadline, "escalate", now):
-        owner = deadline.owner.full_name if deadline.owner_id else "no one"
-        result.notifications += _notify(
-            deadline,
-            selectors.escalation_contacts(deadline=deadline),
-            step="escalate",
-            kind="deadline.escalation",
-            subject=f"Missed target: {rule.label.lower()} – {deadline.case_description}",
-            headline=f"A target held by {owner} was missed on {deadline.due_date:%-d %B %Y} and needs your attention.",
-        )
-        result.escalated += 1
-    return False
-
-
-def deadlines_sweep(
-    *, now: datetime.datetime | None = None, batch_size: int = 200, max_items: int = 100_000
-) -> SweepResult:
-    """Do everything due by ``now``: reminders, closing windows (with the flows' transitions) and escalations.
-
-    Safe to run at any time, as often as wanted, in several workers at once: what is done is recorded
-    once, what is not is found again by the next run.
-    """
-    now = now or timezone.now()
-    holidays = selectors.extra_holidays()
-    result = SweepResult()
-    skip_locked = connection.features.has_select_for_update_skip_locked
-    while result.processed + len(result.failed) < max_items:
-        ids = list(
-            Deadline.objects.filter(state=DeadlineState.OPEN, next_action_at__lte=now)
-            .exclude(pk__in=result.failed)
-            .order_by("next_action_at", "pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not ids:
-            break
-        progressed = False
-        for pk in ids:
-            try:
-                with transaction.atomic():
-                    deadline = (
-                        Deadline.objects.select_for_update(skip_locked=skip_locked, of=("self",))
-                        .select_related("team__operations_manager", "owner")
-                        .filter(pk=pk, state=DeadlineState.OPEN, next_action_at__lte=now)
-                        .first()
-                    )
-                    if deadline is None:
-                        continue  # another worker has it, or it changed since the list was read
-                    _process(deadline, now, holidays, result)
-                    progressed = True
-            except Exception:
-                logger.exception("The sweep could not process deadline %s; it will be tried again.", pk)
-                result.failed.append(pk)
-        if not progressed:
-            break  # everything left is locked by another worker
-    return result

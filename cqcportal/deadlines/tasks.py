@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from cqcportal.deadlines.services import deadlines_sweep
+from cqcportal.deadlines.sweep import deadlines_sweep
 
 
 @shared_task(name="deadlines.sweep", acks_late=True)  # idempotent: the ledger makes a repeat do nothing

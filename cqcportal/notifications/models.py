@@ -11,7 +11,12 @@ class Notification(models.Model):
     """
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        db_index=False,  # notif_inbox (recipient, -created_at) serves every look-up by recipient
     )
     to_email = models.EmailField()
     subject = models.CharField(max_length=300)
@@ -20,10 +25,10 @@ class Notification(models.Model):
     link_url = models.CharField(max_length=500, blank=True, help_text="The case this is about, for the inbox.")
     headers = models.JSONField(default=dict, blank=True, help_text="Extra e-mail headers, e.g. List-Unsubscribe.")
     kind = models.CharField(max_length=50, blank=True, help_text="e.g. deadline.reminder, alerts.digest")
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    dedupe_key = models.CharField(max_length=200)  # unique: see Meta (a constraint, with no LIKE index beside it)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)  # unsent rows are found through notif_unsent
     attempts = models.PositiveIntegerField(default=0)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
@@ -34,6 +39,7 @@ class Notification(models.Model):
             models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="notif_unsent"),
             models.Index(fields=["recipient", "-created_at"], name="notif_inbox"),
         ]
+        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="notification_dedupe_once")]
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to_email}"

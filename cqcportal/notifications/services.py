@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -11,6 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.html import escape, urlize
 
+from cqcportal.core.bulk import insert_rows
 from cqcportal.notifications.models import Notification
 from cqcportal.notifications.queueing import queue_after_commit
 
@@ -36,8 +38,7 @@ def notification_queue(
     address = to_email or (recipient.email if recipient is not None else "")
     if not address:
         raise ValueError("A notification needs a recipient or an e-mail address.")
-    if link_url and link_url.startswith("/"):
-        body = f"{body}\n\nOpen it in the portal: {settings.PORTAL_BASE_URL}{link_url}"
+    body = notification_body(body, link_url)
     html_body = html_body or text_to_html(body)
     try:
         with transaction.atomic():
@@ -56,6 +57,57 @@ def notification_queue(
         return Notification.objects.get(dedupe_key=dedupe_key)
     queue_after_commit(notification_send_task, notification_id=notification.pk)
     return notification
+
+
+def notification_body(body: str, link_url: str) -> str:
+    """The plain-text message as sent: the text, then the absolute link to the case in the portal."""
+    if link_url and link_url.startswith("/"):
+        return f"{body}\n\nOpen it in the portal: {settings.PORTAL_BASE_URL}{link_url}"
+    return body
+
+
+# E-mails queued per task by notifications_queue_many: a worker sends a chunk, and several workers share a sweep's.
+SEND_CHUNK = 200
+
+
+class NotificationDraft(NamedTuple):
+    """One message for ``notifications_queue_many``: its body as sent (see ``notification_body``)."""
+
+    recipient_id: int | None
+    to_email: str
+    subject: str
+    body: str
+    link_url: str
+    kind: str
+    dedupe_key: str
+
+
+_DRAFT_FIELDS = [
+    *NotificationDraft._fields,
+    "html_body",
+    "headers",
+    "created_at",
+    "attempts",
+    "last_error",
+]
+
+
+def notifications_queue_many(drafts: list[NotificationDraft]) -> list[int]:
+    """Put many messages in inboxes with one insert and queue their e-mails after commit, a chunk per task; returns
+    the new notifications' ids.
+
+    For set-based work (the deadline sweep), whose caller has made sure every ``dedupe_key`` is new (a repeated one
+    fails the insert, and the caller's transaction with it). The HTML part is written from the plain text when the
+    e-mail is sent, off the caller's transaction.
+    """
+    from cqcportal.notifications.tasks import notifications_send_many_task
+
+    now = timezone.now()
+    rows = [(*draft[:2], draft.subject[:300], *draft[3:], "", {}, now, 0, "") for draft in drafts]
+    ids = insert_rows(Notification, _DRAFT_FIELDS, rows, with_ids=True)
+    for start in range(0, len(ids), SEND_CHUNK):
+        queue_after_commit(notifications_send_many_task, notification_ids=ids[start : start + SEND_CHUNK])
+    return ids
 
 
 def text_to_html(text: str) -> str:
@@ -91,8 +143,8 @@ def notification_send(*, notification_id: int) -> bool:
                 to=[notification.to_email],
                 headers=notification.headers or None,
             )
-            if notification.html_body:
-                message.attach_alternative(notification.html_body, "text/html")
+            # Set-based senders (the sweep) leave the HTML to be written here, from the plain text.
+            message.attach_alternative(notification.html_body or text_to_html(notification.body), "text/html")
             message.send()
         except Exception as exc:  # a mail server fails in many ways; all are recorded and retried
             error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from cqcportal.notifications.services import notification_send, notifications_requeue_unsent
+from cqcportal.notifications.services import NotificationCannotBeSent, notification_send, notifications_requeue_unsent
 
 
 @shared_task(
@@ -13,6 +13,21 @@ from cqcportal.notifications.services import notification_send, notifications_re
 )
 def notification_send_task(*, notification_id: int) -> bool:
     return notification_send(notification_id=notification_id)
+
+
+@shared_task(name="notifications.send_many", acks_late=True)  # safe for the same reason as notifications.send
+def notifications_send_many_task(*, notification_ids: list[int]) -> int:
+    """Send a chunk of queued e-mails (queued by set-based work such as the sweep); returns how many went.
+
+    A failure is recorded on its row and left to the periodic requeue, as for one e-mail; the rest still go.
+    """
+    sent = 0
+    for notification_id in notification_ids:
+        try:
+            sent += notification_send(notification_id=notification_id)
+        except NotificationCannotBeSent:
+            continue
+    return sent
 
 
 @shared_task(name="notifications.ping")

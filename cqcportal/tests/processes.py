@@ -208,8 +208,11 @@ class CeleryWorker:
     It takes its tasks from ``redis_server`` and writes the e-mails it sends into files in ``mail_dir``.
     """
 
-    def __init__(self, *, redis_server: RedisServer, directory: Path, mail_dir: Path | None = None):
+    def __init__(
+        self, *, redis_server: RedisServer, directory: Path, mail_dir: Path | None = None, env: dict | None = None
+    ):
         self.redis_server = redis_server
+        self.extra_env = env or {}
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.mail_dir = Path(mail_dir) if mail_dir is not None else self.directory / "mail"
@@ -237,6 +240,7 @@ class CeleryWorker:
             "CELERY_RESULT_BACKEND": self.redis_server.result_backend,
             "EMAIL_URL": f"filemail://{self.mail_dir}",
             "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
         }
         with self.log_path.open("a") as log:
             self.process = subprocess.Popen(

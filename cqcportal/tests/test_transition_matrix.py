@@ -759,9 +759,9 @@ STEPS: list[Step] = [
 # Transitions only the portal itself performs, when a deadline passes (the sweep): the handler takes no person.
 SYSTEM_ONLY = {
     f"{REPORT}.close_no_response": "factual_accuracy.services.factual_accuracy_close_no_response",
-    "assessments.InformationRequest.close_no_response": "assessments.services.information_request_close_no_response",
+    "assessments.InformationRequest.close_no_response": "assessments.services.information_requests_close_no_response",
     "enforcement.EnforcementAction.take_effect": "enforcement.services.appeal_window_closed",
-    "deadlines.Deadline.miss": "cqcportal.deadlines.services.deadlines_sweep",
+    "deadlines.Deadline.miss": "cqcportal.deadlines.sweep.deadlines_sweep",
 }
 # The clock of a case is moved by the case's own services (met when the case moves on, cancelled with it, paused
 # while a challenge is open); people pause, resume and extend it only through the information request's clock page,

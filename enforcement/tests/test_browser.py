@@ -25,7 +25,7 @@ from cqcportal.alerts.models import PublicEvent
 from cqcportal.core.tests.test_browser import accessibility_violations, sign_in
 from cqcportal.deadlines.models import Deadline, DeadlineState
 from cqcportal.deadlines.rules import Kind
-from cqcportal.deadlines.services import deadlines_sweep
+from cqcportal.deadlines.sweep import deadlines_sweep
 from cqcportal.register.models import PublishedRating, RegulatedActivity
 from cqcportal.tests.factories import LocationFactory, ProviderUserFactory, StaffFactory
 from cqcportal.tests.flows import report_published

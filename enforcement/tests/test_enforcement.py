@@ -16,7 +16,7 @@ from cqcportal.accounts.models import StaffRole
 from cqcportal.alerts.models import PublicEvent
 from cqcportal.deadlines.models import Deadline, DeadlineState
 from cqcportal.deadlines.rules import Kind
-from cqcportal.deadlines.services import deadlines_sweep
+from cqcportal.deadlines.sweep import deadlines_sweep
 from cqcportal.register.models import PublishedRating, RegulatedActivity
 from cqcportal.tests.factories import ProviderUserFactory, StaffFactory
 from cqcportal.tests.flows import report_published

@@ -21,7 +21,7 @@ from assessments.services import assessment_complete, assessment_create, assessm
 from cqcportal.core.tests.test_browser import PASSWORD, accessibility_violations, sign_in
 from cqcportal.deadlines.models import Deadline, DeadlineState
 from cqcportal.deadlines.rules import Kind
-from cqcportal.deadlines.services import deadlines_sweep
+from cqcportal.deadlines.sweep import deadlines_sweep
 from cqcportal.register.models import PublishedRating
 from cqcportal.tests.factories import LocationFactory, ProviderUserFactory, StaffFactory
 from factual_accuracy.models import (

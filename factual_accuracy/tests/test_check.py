@@ -419,7 +419,7 @@ def test_sending_comments_and_no_inaccuracies_at_once_leave_one_outcome(location
 
 @pytest.mark.django_db(transaction=True)
 def test_sweep_closing_while_the_provider_sends_at_the_deadline_leaves_one_outcome(location, inspector, provider_user):
-    from cqcportal.deadlines.services import deadlines_sweep
+    from cqcportal.deadlines.sweep import deadlines_sweep
     from cqcportal.tests.concurrency import race
     from factual_accuracy.tests.test_report_flow import _out_for_fa
 

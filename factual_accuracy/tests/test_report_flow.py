@@ -12,7 +12,7 @@ from cqcportal.alerts.models import PublicEvent
 from cqcportal.audit.models import AuditEvent
 from cqcportal.deadlines.models import Deadline, DeadlineState
 from cqcportal.deadlines.rules import Kind
-from cqcportal.deadlines.services import deadlines_sweep
+from cqcportal.deadlines.sweep import deadlines_sweep
 from cqcportal.notifications.models import Notification
 from cqcportal.tests.factories import LocationFactory, ProviderUserFactory, StaffFactory
 from factual_accuracy.models import Report, ReportState

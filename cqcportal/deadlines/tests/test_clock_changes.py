@@ -17,9 +17,9 @@ from cqcportal.deadlines.services import (
     deadline_extend,
     deadline_pause,
     deadline_resume,
-    deadlines_sweep,
     extra_holiday_add,
 )
+from cqcportal.deadlines.sweep import deadlines_sweep
 from cqcportal.notifications.models import Notification
 
 LONDON = ZoneInfo("Europe/London")

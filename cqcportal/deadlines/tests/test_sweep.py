@@ -12,7 +12,7 @@ from cqcportal.accounts.models import StaffRole, Team
 from cqcportal.audit.models import AuditEvent
 from cqcportal.deadlines.models import Deadline, DeadlineState, DeadlineStep
 from cqcportal.deadlines.rules import Kind
-from cqcportal.deadlines.services import deadlines_sweep
+from cqcportal.deadlines.sweep import deadlines_sweep
 from cqcportal.notifications.models import Notification
 from cqcportal.tests.factories import StaffFactory
 
@@ -177,3 +177,82 @@ def test_sweep_handles_many_due_in_batches(location, inspector):
     assert result.processed == 25 and result.closed == 25
     assert Deadline.objects.filter(state=DeadlineState.MISSED).count() == 25
     assert InformationRequest.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_sweep_a_deadline_that_fails_is_left_whole_and_the_rest_of_its_batch_is_done(
+    monkeypatch, inspector, location, provider_user
+):
+    from cqcportal.deadlines import registry
+
+    with transaction.atomic():
+        requests = [
+            information_request_send(
+                by=inspector,
+                location=location,
+                questions=f"Question {i}",
+                today=datetime.date(2026, 12, 18),
+                now=at("2026-12-18", 10),
+            )
+            for i in range(3)
+        ]
+    bad = requests[1]
+    real = registry._MANY_EXPIRY_HANDLERS[str(Kind.PROVIDER_INFORMATION_REQUEST)]
+
+    def broken(*, deadlines, now):
+        if any(d.object_id == str(bad.pk) for d in deadlines):
+            raise RuntimeError("this case cannot be closed")
+        real(deadlines=deadlines, now=now)
+
+    monkeypatch.setitem(registry._MANY_EXPIRY_HANDLERS, str(Kind.PROVIDER_INFORMATION_REQUEST), broken)
+    result = deadlines_sweep(now=at("2027-01-14", 0, 0))
+    # The batch failed as a whole, so each deadline was done on its own: the two good ones closed.
+    assert result.failed == [_window(bad).pk]
+    assert (result.processed, result.closed) == (2, 2)
+    states = dict(InformationRequest.objects.values_list("pk", "state"))
+    assert states[bad.pk] == InformationRequestState.REQUESTED
+    assert {states[r.pk] for r in requests if r != bad} == {InformationRequestState.CLOSED_NO_RESPONSE}
+    # Nothing of the failed one was written: it is still due, and the next sweep will try it again.
+    window = _window(bad)
+    assert (window.state, DeadlineStep.objects.filter(deadline=window).count()) == (DeadlineState.OPEN, 0)
+    monkeypatch.setitem(registry._MANY_EXPIRY_HANDLERS, str(Kind.PROVIDER_INFORMATION_REQUEST), real)
+    assert deadlines_sweep(now=at("2027-01-14", 0, 5)).closed == 1
+    assert InformationRequest.objects.get(pk=bad.pk).state == InformationRequestState.CLOSED_NO_RESPONSE
+
+
+@pytest.mark.django_db
+def test_provider_contacts_many_agrees_with_one_at_a_time(location, provider_user):
+    from cqcportal.accounts.models import Delegation, ProviderRole
+    from cqcportal.deadlines.selectors import provider_contacts, provider_contacts_many
+    from cqcportal.tests.factories import LocationFactory, ProviderUserFactory
+
+    provider = location.provider
+    other_location = LocationFactory(provider=provider)
+    other_manager = ProviderUserFactory(
+        membership__provider=provider,
+        membership__role=ProviderRole.REGISTERED_MANAGER,
+        membership__locations=[other_location],
+    )
+    nominated = ProviderUserFactory(membership__provider=provider, membership__role=ProviderRole.NOMINATED_INDIVIDUAL)
+    gone = ProviderUserFactory(membership__provider=provider, membership__role=ProviderRole.NOMINATED_INDIVIDUAL)
+    gone.is_active = False
+    gone.save()
+    colleague = ProviderUserFactory(membership__provider=provider, membership__role=ProviderRole.COLLEAGUE)
+    today = datetime.date(2027, 1, 11)
+    Delegation.objects.create(
+        delegator=nominated,
+        delegate=colleague,
+        provider=provider,
+        created_by=nominated,
+        start_date=today - datetime.timedelta(days=1),
+        end_date=today + datetime.timedelta(days=1),
+    )
+    keys = {(provider.pk, location.pk), (provider.pk, other_location.pk), (provider.pk, None)}
+    many = provider_contacts_many(keys=keys, today=today)
+    assert [c.pk for c in many[(provider.pk, location.pk)]] == [provider_user.pk, nominated.pk, colleague.pk]
+    assert [c.pk for c in many[(provider.pk, other_location.pk)]] == [other_manager.pk, nominated.pk, colleague.pk]
+    everyone = sorted([provider_user.pk, other_manager.pk, nominated.pk])
+    assert [c.pk for c in many[(provider.pk, None)]] == [*everyone, colleague.pk]
+    for provider_id, location_id in keys:
+        one = provider_contacts(provider_id=provider_id, location_id=location_id, today=today)
+        assert [(u.pk, u.email) for u in one] == [(c.pk, c.email) for c in many[(provider_id, location_id)]]

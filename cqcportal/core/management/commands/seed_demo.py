@@ -29,7 +29,7 @@ from cqcportal.accounts.models import Delegation, ProviderRole, StaffRole, Team,
 from cqcportal.accounts.services import delegation_create, provider_user_create, staff_user_create
 from cqcportal.deadlines.rules import working_days_before
 from cqcportal.deadlines.selectors import extra_holidays
-from cqcportal.deadlines.services import deadlines_sweep
+from cqcportal.deadlines.sweep import deadlines_sweep
 from cqcportal.register.importer import register_import, summary_lines
 from cqcportal.register.models import KeyQuestion, Location, Provider, PublishedRating, Region, ServiceType
 from cqcportal.workdays import add_working_days

@@ -1,0 +1,67 @@
+"""Benchmarks at national scale, each beside its floor measured in the same run (docs/benchmarks.md).
+
+    python manage.py benchmark sweep [--sizes 10000 100000 1000000] [--due-share 0.1]
+    python manage.py benchmark recompute [--locations 54000]
+    python manage.py benchmark pages [--seconds 20] [--users 16]
+    python manage.py benchmark report
+
+Each part writes its figures into docs/benchmarks.json (the other parts' figures are kept), and ``report`` turns
+that file into docs/benchmarks.md's results and the chart of page ratios.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+RESULTS = Path(settings.BASE_DIR) / "docs" / "benchmarks.json"
+
+
+def _load() -> dict:
+    return json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+
+
+def _save(part: str, figures: dict, *, out: Path) -> None:
+    data = json.loads(out.read_text()) if out.exists() else {}
+    data[part] = figures
+    out.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+class Command(BaseCommand):
+    help = "Benchmark the sweep, the ratings recompute or the pages at national scale, beside their floors."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="part", required=True)
+        sweep = sub.add_parser("sweep", help="the deadline sweep beside a single UPDATE")
+        sweep.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+        sweep.add_argument("--due-share", type=float, default=0.1, help="share of open deadlines due (0.1)")
+        sweep.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
+        sweep.add_argument("--label", default="sweep", help="the key the figures are saved under (sweep)")
+        sweep.add_argument("--out", type=Path, default=RESULTS)
+
+    def handle(self, *args, part, **options):
+        if part == "sweep":
+            self._sweep(**options)
+        else:  # pragma: no cover - argparse refuses other parts
+            raise CommandError(f"unknown part {part}")
+
+    def _sweep(self, *, sizes, due_share, keep, label, out, **_):
+        from cqcportal.benchmarks import sweep
+        from cqcportal.benchmarks.common import bench_database, machine
+        from cqcportal.deadlines.sweep import deadlines_sweep
+
+        with bench_database("bench_sweep", keep=keep) as name:
+            self.stdout.write(f"benchmark database {name}")
+            figures = sweep.run(sizes, due_share, sweep=deadlines_sweep, log=self._log)
+            figures["machine"] = machine()
+            figures["command"] = "python manage.py benchmark sweep " + " ".join(sys.argv[3:])
+        _save(label, figures, out=out)
+        self.stdout.write(f"saved under {label!r} in {out}")
+
+    def _log(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()

@@ -85,7 +85,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "days_left": _left(target),
             "extensions": list(report.extension_requests.select_related("requested_by", "decided_by")),
             "queries": list(report.queries.select_related("asked_by", "answered_by", "section")),
-            "versions": list(report.versions.order_by("number").only("pk", "number", "reason", "created_at")),
+            "versions": list(report.versions.order_by("number").only("pk", "report", "number", "reason", "created_at")),
             "submission": getattr(report, "submission", None) if report.state != ReportState.DRAFTING else None,
             "pending_extension": ExtensionRequest.State.PENDING,
             "unanswered": sum(1 for c in comments if c.submission_id and not c.outcome),

@@ -18,6 +18,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import capfirst, slugify
+from django_celery_beat import admin as beat_admin  # registers its admins first, so they can be replaced below
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, SolarSchedule
 
 from cqcportal.accounts import rules as perms
 from cqcportal.accounts.models import User
@@ -194,3 +196,26 @@ class ReassignMixin:
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/reassign.html", context)
+
+
+# --- The periodic schedules (django-celery-beat's tables, kept in step with schedules.py) ---------------------------
+
+
+class PeriodicTaskInline(beat_admin.PeriodicTaskInline):
+    """The tasks on a schedule's page, each named with its schedule (``PeriodicTask.__str__``): the schedules come with
+    the tasks, not a query per task."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("interval", "crontab", "solar", "clocked")
+
+
+for _model, _model_admin in (
+    (ClockedSchedule, beat_admin.ClockedScheduleAdmin),
+    (CrontabSchedule, beat_admin.CrontabScheduleAdmin),
+    (IntervalSchedule, beat_admin.IntervalScheduleAdmin),
+    (SolarSchedule, beat_admin.SolarScheduleAdmin),
+):
+    admin.site.unregister(_model)
+    admin.site.register(
+        _model, type(_model_admin.__name__, (_model_admin,), {"inlines": [PeriodicTaskInline], "__module__": __name__})
+    )

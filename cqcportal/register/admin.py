@@ -47,6 +47,10 @@ class PublishedRatingInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def get_queryset(self, request):
+        # Each row names its location (the rating's __str__): the location with the rating, not a query per row.
+        return super().get_queryset(request).select_related("location")
+
     def has_add_permission(self, request, obj=None):
         return False
 

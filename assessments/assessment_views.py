@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,6 +33,8 @@ from cqcportal.accounts import rules as perms
 from cqcportal.audit.services import DOCUMENT_DOWNLOAD, audit_access_record
 from cqcportal.register.models import Location
 
+CASELOAD_PAGE_SIZE = 50  # an inspector holds about 150 locations, and their finished assessments stay listed
+
 
 def _staff_only(request: HttpRequest) -> None:
     if not perms.is_regulator_staff(request.user):
@@ -51,10 +54,11 @@ def caseload(request: HttpRequest) -> HttpResponse:
     )
     if state in AssessmentState.values:
         assessments = assessments.filter(state=state)
+    page = Paginator(assessments, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "assessments/caseload.html",
-        {"assessments": assessments[:200], "states": AssessmentState.choices, "state": state},
+        {"page_obj": page, "states": AssessmentState.choices, "state": state},
     )
 
 

@@ -6,6 +6,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,8 +22,9 @@ from enforcement.models import ConcernOutcome
 def concern_list(request: HttpRequest) -> HttpResponse:
     if not perms.is_regulator_staff(request.user):
         raise Http404
-    concerns = services.concerns_visible_to(request.user).order_by("state", "-received_on")[:200]
-    return render(request, "enforcement/concerns/list.html", {"concerns": concerns})
+    concerns = services.concerns_visible_to(request.user).order_by("state", "-received_on", "-pk")
+    page = Paginator(concerns, 50).get_page(request.GET.get("page"))
+    return render(request, "enforcement/concerns/list.html", {"page_obj": page})
 
 
 @login_required

@@ -12,6 +12,7 @@ from functools import wraps
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,6 +24,7 @@ from cqcportal.deadlines import selectors as deadline_selectors
 from enforcement import special_measures as services
 from enforcement.models import EscalationTask, SpecialMeasures
 
+LIST_PAGE_SIZE = 50  # each of the two lists on the page, paged on its own ("page" and "tasks")
 LEAVE = "left_improved"
 PROPOSE_CANCELLATION = "cancellation_proposed"
 DATE_PARTS = ("day", "month", "year")
@@ -109,14 +111,11 @@ def _task_or_404(pk: int) -> EscalationTask:
 @staff_only
 def special_measures_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    records = list(services.special_measures_open())
+    records = Paginator(services.special_measures_open(), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     for record in records:
         record.days_left = services.calendar_days_left(record.review_by_date, today=today)
-    return render(
-        request,
-        "enforcement/special_measures/list.html",
-        {"records": records, "tasks": list(services.escalation_tasks_open())},
-    )
+    tasks = Paginator(services.escalation_tasks_open(), LIST_PAGE_SIZE).get_page(request.GET.get("tasks"))
+    return render(request, "enforcement/special_measures/list.html", {"records": records, "tasks": tasks})
 
 
 def _detail(request: HttpRequest, record: SpecialMeasures, *, form: OutcomeForm) -> HttpResponse:

@@ -303,7 +303,7 @@ def test_special_measures_list_query_budget_does_not_grow(clock, client, django_
         )
         _task(location, EscalationTaskKind.MANAGEMENT_REVIEW_MEETING)
     client.force_login(inspector)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("special_measures:list"))
     assert response.status_code == 200 and response.text.count("183 days left") == n
     record = SpecialMeasures.objects.first()

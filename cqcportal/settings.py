@@ -128,7 +128,11 @@ TEMPLATES = [
 # Database: PostgreSQL in production and tests; a SQLite file is the embedded default.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'cqcportal.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Connections are kept between requests (docs/adr/0013-national-scale.md): opening one costs PostgreSQL's password
+# exchange on every request that touches the database, and measured at most a third of the throughput. Health
+# checks drop a connection that broke while idle. Tests open and close their own.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if TESTING else 300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 USING_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 if USING_SQLITE:
     VAR_DIR.mkdir(parents=True, exist_ok=True)

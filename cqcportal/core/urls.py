@@ -6,6 +6,7 @@ app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dev/mailbox/", views.mailbox, name="mailbox"),
     path("dev/codes/", views.demo_codes, name="demo-codes"),

@@ -16,6 +16,14 @@ from cqcportal.register.forms import RegisterSearchForm
 from cqcportal.register.selectors import search_choices
 
 
+def health(request: HttpRequest) -> HttpResponse:
+    """For the load balancer: the application answers. No database, so it reports the web tier alone; it is also the
+    trivial view the page benchmarks are measured beside (docs/benchmarks.md)."""
+    response = HttpResponse("ok\n", content_type="text/plain")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def home(request: HttpRequest) -> HttpResponse:
     form = RegisterSearchForm(choices=search_choices())
     return render(request, "core/home.html", {"form": form})

@@ -147,6 +147,7 @@ def _first_statement(w: World) -> str:
 PAGES: list[Page] = [
     # core
     Page("core:home", get=PUBLIC),
+    Page("core:health", get=PUBLIC),
     Page("core:dashboard", get=SIGNED_IN),
     Page("core:mailbox", get={"*": 404}),  # development only
     Page("core:demo-codes", get={"*": 404}),  # development only

@@ -12,11 +12,14 @@ that file into docs/benchmarks.md's results and the chart of page ratios.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from cqcportal.benchmarks.pages import PAGES
 
 RESULTS = Path(settings.BASE_DIR) / "docs" / "benchmarks.json"
 
@@ -42,10 +45,21 @@ class Command(BaseCommand):
         sweep.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
         sweep.add_argument("--label", default="sweep", help="the key the figures are saved under (sweep)")
         sweep.add_argument("--out", type=Path, default=RESULTS)
+        pages = sub.add_parser("pages", help="seven pages beside the trivial view, on the national register")
+        pages.add_argument("--seconds", type=int, default=20, help="seconds per measurement (20)")
+        pages.add_argument("--users", type=int, default=16, help="concurrent users (16)")
+        pages.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
+        pages.add_argument("--rounds", type=int, default=2, help="times each page is measured (2)")
+        pages.add_argument("--per-page", type=int, default=200, help="targets drawn for each page (200)")
+        pages.add_argument("--pages", nargs="+", choices=PAGES, help="only these pages")
+        pages.add_argument("--label", default="pages", help="the key the figures are saved under (pages)")
+        pages.add_argument("--out", type=Path, default=RESULTS)
 
     def handle(self, *args, part, **options):
         if part == "sweep":
             self._sweep(**options)
+        elif part == "pages":
+            self._pages(**options)
         else:  # pragma: no cover - argparse refuses other parts
             raise CommandError(f"unknown part {part}")
 
@@ -59,6 +73,20 @@ class Command(BaseCommand):
             figures = sweep.run(sizes, due_share, sweep=deadlines_sweep, log=self._log)
             figures["machine"] = machine()
             figures["command"] = "python manage.py benchmark sweep " + " ".join(sys.argv[3:])
+        _save(label, figures, out=out)
+        self.stdout.write(f"saved under {label!r} in {out}")
+
+    def _pages(self, *, seconds, users, workers, rounds, per_page, pages, label, out, **_):
+        from cqcportal.benchmarks import pages as bench
+        from cqcportal.benchmarks.common import machine
+
+        if shutil.which("wrk") is None:
+            raise CommandError("The page benchmark drives the portal with wrk: apt-get install wrk")
+        figures = bench.run(
+            seconds=seconds, users=users, workers=workers, rounds=rounds, per_page=per_page, pages=pages, log=self._log
+        )
+        figures["machine"] = machine()
+        figures["command"] = "python manage.py benchmark pages " + " ".join(sys.argv[3:])
         _save(label, figures, out=out)
         self.stdout.write(f"saved under {label!r} in {out}")
 

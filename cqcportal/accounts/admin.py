@@ -16,8 +16,8 @@ from cqcportal.audit.admin import AuditTrailMixin, audit_log_url
 class MembershipInline(admin.StackedInline):
     model = ProviderMembership
     extra = 0
-    autocomplete_fields = ["provider"]
-    filter_horizontal = ["locations"]
+    # Searched, not listed: a list of every location would put the whole register (about 54,000) on the page.
+    autocomplete_fields = ["provider", "locations"]
 
 
 @admin.register(User)
@@ -102,7 +102,8 @@ class TeamAdmin(AuditTrailMixin, admin.ModelAdmin):
 @admin.register(Delegation)
 class DelegationAdmin(AuditTrailMixin, SimpleHistoryAdmin):
     list_display = ["delegate", "delegator", "provider", "start_date", "end_date", "revoked_at"]
-    list_filter = ["provider", ("revoked_at", admin.EmptyFieldListFilter)]
+    # Only providers that have delegations, not every provider on the register.
+    list_filter = [("provider", admin.RelatedOnlyFieldListFilter), ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["delegate__full_name", "delegator__full_name", "provider__name"]
     list_select_related = ["delegate", "delegator", "provider"]
     date_hierarchy = "start_date"

@@ -341,7 +341,7 @@ ADMIN_BUDGETS: dict[str, tuple[int, int]] = {
     "axes.accesslog": (10, 6),
     "axes.accessfailurelog": (10, 6),
     "audit.auditevent": (9, 9),
-    "accounts.user": (9, 19),
+    "accounts.user": (9, 18),
     "accounts.team": (8, 8),
     "accounts.delegation": (10, 11),
     "register.servicetype": (7, 7),

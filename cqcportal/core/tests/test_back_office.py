@@ -52,3 +52,39 @@ def test_back_office_review_button_calls_the_service_and_audits(client, location
     assert InformationRequest.objects.get(pk=info.pk).state == "reviewed"
     event = AuditEvent.objects.get(action="information_request.review")
     assert event.actor == admin
+
+
+@pytest.mark.django_db
+def test_back_office_person_page_shows_their_locations_not_the_whole_register(client, provider_user, location):
+    """A provider user's locations are chosen by searching: the page does not list every location on the register."""
+    admin = StaffFactory(roles=[StaffRole.ADMIN_STAFF], is_staff=True)
+    LocationFactory(name="Elsewhere House")
+    client.force_login(admin)
+    page = client.get(reverse("admin:accounts_user_change", args=[provider_user.pk])).text
+    assert location.name in page
+    assert "Elsewhere House" not in page
+
+
+@pytest.mark.django_db
+def test_back_office_delegation_list_filters_by_providers_that_have_delegations(client, provider_user):
+    import datetime
+
+    from cqcportal.accounts.services import delegation_create
+    from cqcportal.tests.factories import ProviderFactory, ProviderUserFactory
+
+    today = datetime.date.today()
+    colleague = ProviderUserFactory(membership__provider=provider_user.membership.provider)
+    delegation_create(
+        by=provider_user,
+        delegator=provider_user,
+        delegate=colleague,
+        start_date=today,
+        end_date=today + datetime.timedelta(days=7),
+        reason="Leave",
+        today=today,
+    )
+    ProviderFactory(name="No Delegations Ltd")
+    client.force_login(StaffFactory(roles=[StaffRole.ADMIN_STAFF], is_staff=True))
+    page = client.get(reverse("admin:accounts_delegation_changelist")).text
+    assert provider_user.membership.provider.name in page
+    assert "No Delegations Ltd" not in page

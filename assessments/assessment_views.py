@@ -4,13 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from assessments import services
+from assessments import selectors, services
 from assessments.assessment_forms import (
     AssessmentForm,
     CompleteForm,
@@ -31,6 +30,7 @@ from assessments.models import (
 from assessments.working import FLAG_TEXT, location_flags, location_regulations, location_working
 from cqcportal.accounts import rules as perms
 from cqcportal.audit.services import DOCUMENT_DOWNLOAD, audit_access_record
+from cqcportal.core.public_cache import cached_for_the_public
 from cqcportal.register.models import Location
 
 CASELOAD_PAGE_SIZE = 50  # an inspector holds about 150 locations, and their finished assessments stay listed
@@ -45,13 +45,7 @@ def _staff_only(request: HttpRequest) -> None:
 def caseload(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     state = request.GET.get("state", "")
-    assessments = (
-        Assessment.objects.filter(Q(lead=request.user) | Q(team__user=request.user))
-        .select_related("location", "provider")
-        .annotate(in_scope=Count("statements", distinct=True), scored=Count("scores", distinct=True))
-        .distinct()
-        .order_by("state", "onsite_start_date", "-created_at")
-    )
+    assessments = selectors.caseload_for(request.user)
     if state in AssessmentState.values:
         assessments = assessments.filter(state=state)
     page = Paginator(assessments, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -273,6 +267,7 @@ def _add_evidence(request: HttpRequest, assessment: Assessment, statement: Quali
     return _statement_page(request, assessment, statement, evidence_form=form)
 
 
+@cached_for_the_public
 def how_rated(request: HttpRequest, cqc_id: str) -> HttpResponse:
     """Public: how the location's rating was reached, statement by statement."""
     location = get_object_or_404(Location.objects.select_related("provider"), cqc_id=cqc_id)

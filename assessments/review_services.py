@@ -29,6 +29,7 @@ from assessments.models import (
 from cqcportal.accounts import rules as perms
 from cqcportal.accounts.models import StaffRole
 from cqcportal.audit.services import audit_event_record
+from cqcportal.core.public_cache import public_pages_changed
 from cqcportal.deadlines import selectors as deadline_selectors
 from cqcportal.deadlines.models import DeadlineState
 from cqcportal.deadlines.rules import Kind
@@ -225,6 +226,7 @@ def rating_review_submit(*, by, review: RatingReview, today: datetime.date) -> R
             to_state=locked.state,
             data={"ratings": [c.key_question for c in challenges], "words": words},
         )
+        public_pages_changed()  # the profile says a review is taking place
         window = deadline_selectors.live_deadline_for(locked.report, Kind.RATING_REVIEW_REQUEST_WINDOW)
         if window is not None:
             deadline_meet(deadline=window, by=by, at=now)

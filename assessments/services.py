@@ -23,6 +23,7 @@ from assessments.models import (
 )
 from cqcportal.accounts import rules as perms
 from cqcportal.audit.services import audit_event_build, audit_event_record, audit_events_record_many
+from cqcportal.core.public_cache import public_pages_changed
 from cqcportal.core.transitions import transition_many
 from cqcportal.deadlines import selectors as deadline_selectors
 from cqcportal.deadlines.models import Deadline, DeadlineState
@@ -332,6 +333,7 @@ def assessment_start(*, by, assessment: Assessment, now: datetime.datetime | Non
         audit_event_record(
             by=by, subject=locked, action="assessment.start", from_state="planned", to_state=locked.state
         )
+        public_pages_changed()  # the profile says an assessment is in progress
     return locked
 
 
@@ -685,6 +687,7 @@ def location_rating_suspend(*, by, location, reason: str, today: datetime.date) 
         audit_event_record(
             by=by, subject=location, action="rating.suspend", from_state=before, to_state=row.status, reason=reason
         )
+        public_pages_changed()
 
 
 def location_is_rated(location) -> bool:
@@ -793,4 +796,5 @@ def assessment_cancel(*, by, assessment: Assessment, reason: str) -> Assessment:
         audit_event_record(
             by=by, subject=locked, action="assessment.cancel", from_state=before, to_state=locked.state, reason=reason
         )
+        public_pages_changed()
     return locked

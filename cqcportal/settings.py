@@ -31,6 +31,7 @@ _REQUIRED_IN_PRODUCTION = {
     "EMAIL_URL": "the outgoing mail server, e.g. smtp+tls://user:password@smtp.example.org:587",
     "DEFAULT_FROM_EMAIL": "the sender address of the portal's e-mails",
     "PORTAL_BASE_URL": "the portal's public address, for links in e-mails, e.g. https://portal.example.org",
+    "CACHE_URL": "the Redis cache shared by every web process, e.g. redis://redis.internal:6379/1",
 }
 if PRODUCTION:
     _missing = [name for name in _REQUIRED_IN_PRODUCTION if not env.str(name, default="")]
@@ -272,6 +273,24 @@ CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 5
+# The shared cache (docs/adr/0013-national-scale.md): Redis in production, shared by every web process and answering
+# as an empty cache while Redis is down; a cache in each process's memory otherwise. It holds only what can be worked
+# out again: public pages for anonymous visitors, for PUBLIC_PAGE_CACHE_SECONDS (0 turns that off; tests turn it on
+# where they test it).
+CACHE_URL = env.str("CACHE_URL", default="")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "cqcportal.core.cache.ResilientRedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "cqcportal",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=0 if TESTING else 120)
+
 # Due deadlines the sweep claims and writes per transaction (docs/adr/0013-national-scale.md): large enough that
 # its set-based statements pay off, small enough that a batch's locks are held for a fraction of a second.
 DEADLINE_SWEEP_BATCH_SIZE = env.int("DEADLINE_SWEEP_BATCH_SIZE", default=2000)

@@ -33,6 +33,7 @@ from django_fsm import can_proceed
 
 from cqcportal.accounts import rules as perms
 from cqcportal.audit.services import audit_event_record
+from cqcportal.core.public_cache import public_pages_changed
 from cqcportal.deadlines import selectors as deadline_selectors
 from cqcportal.deadlines.rules import RULES, Kind, due_date_for
 from cqcportal.deadlines.services import deadline_cancel, deadline_meet, deadline_open
@@ -248,6 +249,7 @@ def _special_measures_enter(location: Location, *, rating: PublishedRating, by, 
         provider=location.provider,
         data={"published_rating": rating.pk, "report": rating.report_link_id, "review_by": f"{deadline.due_date}"},
     )
+    public_pages_changed()  # the profile says the location is in special measures
     return record
 
 
@@ -313,6 +315,7 @@ def _close(record: SpecialMeasures, *, by, outcome: str, transition: str, action
         audit_event_record(
             by=by, subject=locked, action=action, from_state=before, to_state=locked.state, reason=outcome
         )
+        public_pages_changed()
         deadline = deadline_selectors.live_deadline_for(locked, Kind.SPECIAL_MEASURES_REASSESSMENT)
         if deadline is not None and transition == "leave_improved":
             deadline_meet(deadline=deadline, by=by, at=now)

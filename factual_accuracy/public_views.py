@@ -3,9 +3,11 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from cqcportal.core.public_cache import cached_for_the_public
 from factual_accuracy.models import Report, ReportState
 
 
+@cached_for_the_public
 def public_report(request: HttpRequest, cqc_id: str, pk: int) -> HttpResponse:
     report = get_object_or_404(
         Report.objects.select_related("location", "provider", "assessment"),

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from cqcportal.alerts import selectors
 from cqcportal.alerts.models import PublicEvent, Subscription
+from cqcportal.core.public_cache import public_pages_changed
 from cqcportal.notifications.models import Notification
 from cqcportal.notifications.services import notification_queue
 
@@ -94,6 +95,8 @@ def public_event_record(
         raise PublicEventCannotRecord({"dedupe_key": ["A dedupe key is needed."]})
     # get_or_create inserts inside a savepoint, so a clash with a concurrent recording leaves the caller's transaction
     # usable and returns the row that won.
+    # Every public event changes what the public pages show (a report, an inspection, an action published).
+    public_pages_changed()
     recorded, _ = PublicEvent.objects.get_or_create(
         dedupe_key=dedupe_key,
         defaults={"location": location, "kind": kind, "occurred_at": occurred_at, "title": event.title, "url": url},

@@ -6,11 +6,28 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from cqcportal.audit.admin import AuditTrailMixin
 from cqcportal.core.admin import CsvExportMixin, ReassignMixin
+from cqcportal.core.public_cache import public_pages_changed
 from cqcportal.register.models import Location, Provider, PublishedRating, RegulatedActivity, ServiceType
 
 
+class PublicRegisterMixin:
+    """The register is public: an edit here is on the public pages at once (their cache moves on)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        public_pages_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        public_pages_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        public_pages_changed()
+
+
 @admin.register(ServiceType)
-class ServiceTypeAdmin(AuditTrailMixin, SimpleHistoryAdmin):
+class ServiceTypeAdmin(PublicRegisterMixin, AuditTrailMixin, SimpleHistoryAdmin):
     list_display = ["name", "sector", "is_rated", "rating_levels"]
     list_filter = ["sector", "is_rated"]
     search_fields = ["name", "description"]
@@ -32,7 +49,7 @@ class LocationInline(admin.TabularInline):
 
 
 @admin.register(Provider)
-class ProviderAdmin(AuditTrailMixin, CsvExportMixin, SimpleHistoryAdmin):
+class ProviderAdmin(PublicRegisterMixin, AuditTrailMixin, CsvExportMixin, SimpleHistoryAdmin):
     list_display = ["name", "cqc_id", "type", "region", "registration_status", "registration_date"]
     list_filter = ["type", "region", "registration_status"]
     search_fields = ["name", "cqc_id", "postcode"]
@@ -56,7 +73,7 @@ class PublishedRatingInline(admin.TabularInline):
 
 
 @admin.register(Location)
-class LocationAdmin(AuditTrailMixin, CsvExportMixin, ReassignMixin, SimpleHistoryAdmin):
+class LocationAdmin(PublicRegisterMixin, AuditTrailMixin, CsvExportMixin, ReassignMixin, SimpleHistoryAdmin):
     list_display = ["name", "cqc_id", "provider", "postcode", "region", "registration_status", "relationship_holder"]
     list_filter = [
         "region",

@@ -20,6 +20,7 @@ from django.db import DatabaseError, models, transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cqcportal.audit.services import audit_event_record
+from cqcportal.core.public_cache import public_pages_changed
 from cqcportal.register.models import (
     KeyQuestion,
     Location,
@@ -611,6 +612,7 @@ def register_import(*, bodies: Iterable[Any], by: User | None = None) -> ImportS
     importer = _Importer(by=by, summary=summary, listed_names=listed_names)
     importer.import_providers(providers)
     importer.import_locations(locations)
+    public_pages_changed()
     return summary
 
 

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from cqcportal.core.public_cache import cached_for_the_public
 from cqcportal.register import selectors
 from cqcportal.register.forms import RegisterSearchForm
 from cqcportal.register.models import Location, Provider
@@ -11,6 +12,7 @@ from cqcportal.register.models import Location, Provider
 PAGE_SIZE = 20
 
 
+@cached_for_the_public
 def search(request: HttpRequest) -> HttpResponse:
     form = RegisterSearchForm(request.GET or None, choices=selectors.search_choices())
     page = None
@@ -20,6 +22,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "register/search.html", {"form": form, "page_obj": page})
 
 
+@cached_for_the_public
 def location_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
     try:
         location = selectors.location_profile(cqc_id=cqc_id)
@@ -45,6 +48,7 @@ def location_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
     )
 
 
+@cached_for_the_public
 def provider_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
     try:
         provider = selectors.provider_profile(cqc_id=cqc_id)

@@ -20,7 +20,7 @@ def test_settings_production_without_environment_fails_loudly_naming_what_is_mis
     result = _import_settings({**CLEAN_ENV, "CELERY_BROKER_URL": ""})
     assert result.returncode != 0
     assert "cannot start in production" in result.stderr
-    for name in ["SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "ALLOWED_HOSTS", "EMAIL_URL"]:
+    for name in ["SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "ALLOWED_HOSTS", "EMAIL_URL", "CACHE_URL"]:
         assert name in result.stderr
 
 
@@ -54,6 +54,7 @@ def _production_env() -> dict:
         EMAIL_URL="smtp+tls://user:password@smtp.example.org:587",
         DEFAULT_FROM_EMAIL="no-reply@portal.example.org",
         PORTAL_BASE_URL="https://portal.example.org",
+        CACHE_URL="redis://redis.internal:6379/1",
     )
     return env
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.urls import reverse
@@ -23,6 +24,7 @@ from assessments.models import (
 )
 from cqcportal.accounts import rules as perms
 from cqcportal.audit.services import audit_event_build, audit_event_record, audit_events_record_many
+from cqcportal.core.bulk import insert_rows
 from cqcportal.core.public_cache import public_pages_changed
 from cqcportal.core.transitions import transition_many
 from cqcportal.deadlines import selectors as deadline_selectors
@@ -31,6 +33,7 @@ from cqcportal.deadlines.registry import on_expiry_many
 from cqcportal.deadlines.rules import Kind
 from cqcportal.deadlines.services import deadline_meet, deadline_open
 from cqcportal.notifications.services import notification_queue
+from cqcportal.register.models import Location
 
 RESPONSE_MAX_CHARS = 20_000
 
@@ -562,39 +565,137 @@ def assessment_complete(
     return locked
 
 
-def location_ratings_save(*, location, working, now: datetime.datetime) -> None:
-    """Store the calculated ratings of a location (key questions and overall) with their working."""
+_RATING_FIELDS = [
+    "location_id",
+    "key_question",
+    "percent",
+    "published_score",
+    "calculated_rating",
+    "rating",
+    "explanation",
+    "enforcement_limit",
+    "departure_rationale",
+    "calculated_at",
+    "status",
+    "status_reason",
+    "status_since",
+]
+
+
+def _rating_values(location_id: int, working, now: datetime.datetime) -> list[tuple]:
+    """A location's calculated ratings (each key question, then overall) as rows of ``_RATING_FIELDS``, rated."""
     from decimal import Decimal
 
-    rows = []
-    for kq in working.key_questions:
-        rows.append(
-            LocationRating(
-                location=location,
-                key_question=kq.key_question,
-                percent=Decimal(str(kq.result.percent)).quantize(Decimal("0.0001")) if kq.result else None,
-                published_score=kq.result.published_score if kq.result else None,
-                calculated_rating=kq.result.rating.slug if kq.result else "",
-                rating=kq.rating.slug if kq.rating else "",
-                explanation=kq.explanation,
-                enforcement_limit=kq.enforcement_limit,
-                departure_rationale=kq.departure.rationale if kq.departure else "",
-                calculated_at=now,
-            )
+    rated = (LocationRating.Status.RATED, "", None)
+    rows = [
+        (
+            location_id,
+            kq.key_question,
+            Decimal(str(kq.result.percent)).quantize(Decimal("0.0001")) if kq.result else None,
+            kq.result.published_score if kq.result else None,
+            kq.result.rating.slug if kq.result else "",
+            kq.rating.slug if kq.rating else "",
+            kq.explanation,
+            kq.enforcement_limit,
+            kq.departure.rationale if kq.departure else "",
+            now,
+            *rated,
         )
+        for kq in working.key_questions
+    ]
     rows.append(
-        LocationRating(
-            location=location,
-            key_question="overall",
-            calculated_rating=working.calculated_overall.slug if working.calculated_overall else "",
-            rating=working.overall.slug if working.overall else "",
-            departure_rationale=working.overall_departure.rationale if working.overall_departure else "",
-            explanation=working.overall_explanation,
-            calculated_at=now,
+        (
+            location_id,
+            "overall",
+            None,
+            None,
+            working.calculated_overall.slug if working.calculated_overall else "",
+            working.overall.slug if working.overall else "",
+            working.overall_explanation,
+            "",
+            working.overall_departure.rationale if working.overall_departure else "",
+            now,
+            *rated,
         )
     )
+    return rows
+
+
+def location_ratings_save(*, location, working, now: datetime.datetime) -> None:
+    """Store the calculated ratings of a location (key questions and overall) with their working."""
     LocationRating.objects.filter(location=location).delete()
-    LocationRating.objects.bulk_create(rows)
+    LocationRating.objects.bulk_create(
+        LocationRating(**dict(zip(_RATING_FIELDS, row, strict=True)))
+        for row in _rating_values(location.pk, working, now)
+    )
+
+
+@dataclass
+class RecomputeResult:
+    locations: int = 0
+    ratings: int = 0
+    changed: int = 0  # locations whose rating of a key question or overall changed
+
+
+def locations_ratings_recompute(*, by=None, now: datetime.datetime | None = None, location_ids=None) -> RecomputeResult:
+    """Work out again, from their scores, the ratings of every location that has a completed assessment (or of
+    ``location_ids``), after a change to the rules; store them in one transaction and audit each location whose
+    rating changed. A suspended or not-rated status stays as it was.
+
+    Set-based: the inputs are read in a fixed number of queries (``locations_working_inputs``), each location's
+    working is reached by the same rules as its pages (``working_from``), and the ratings are written with COPY.
+    Recomputing named locations locks their ratings first; recomputing them all is maintenance, run when no
+    assessment is being completed.
+    """
+    from assessments.working import locations_working_inputs, working_from
+
+    now = now or timezone.now()
+    statements = list(QualityStatement.objects.filter(retired_at__isnull=True).order_by("order"))
+    result, rows, changes, recomputed = RecomputeResult(), [], [], []
+    with transaction.atomic():
+        current = LocationRating.objects.all()
+        if location_ids is not None:
+            current = current.select_for_update().filter(location_id__in=location_ids)
+        before: dict[int, dict[str, tuple]] = {}
+        for location_id, key_question, rating, status, reason, since in current.values_list(
+            "location_id", "key_question", "rating", "status", "status_reason", "status_since"
+        ):
+            before.setdefault(location_id, {})[key_question] = (rating, status, reason, since)
+        for location_id, inputs in locations_working_inputs(location_ids=location_ids, today=timezone.localdate(now)):
+            was = before.get(location_id, {})
+            mine = _rating_values(location_id, working_from(statements, inputs), now)
+            for i, row in enumerate(mine):
+                old = was.get(row[1])
+                if old is not None and old[1] != LocationRating.Status.RATED:
+                    mine[i] = (*row[:-3], *old[1:])  # the status, its reason and date stay
+            rows += mine
+            recomputed.append(location_id)
+            old_ratings = {kq: values[0] for kq, values in was.items()}
+            new_ratings = {row[1]: row[5] for row in mine}
+            if old_ratings and old_ratings != new_ratings:
+                changes.append((location_id, old_ratings, new_ratings))
+        for start in range(0, len(recomputed), 10_000):
+            LocationRating.objects.filter(location_id__in=recomputed[start : start + 10_000]).delete()
+        insert_rows(LocationRating, _RATING_FIELDS, rows)
+        changed = Location.objects.filter(pk__in=[c[0] for c in changes]) if changes else Location.objects.none()
+        locations = {loc.pk: loc for loc in changed.only("pk", "name", "provider_id")}
+        audit_events_record_many(
+            [
+                audit_event_build(
+                    by=by,
+                    subject=locations[location_id],
+                    action="rating.recalculate",
+                    from_state=old.get("overall", ""),
+                    to_state=new.get("overall", ""),
+                    reason="Ratings worked out again from the scores.",
+                    data={"from": old, "to": new},
+                    occurred_at=now,
+                )
+                for location_id, old, new in changes
+            ]
+        )
+    result.locations, result.ratings, result.changed = len(recomputed), len(rows), len(changes)
+    return result
 
 
 RATIONALE_MIN_CHARS = 20

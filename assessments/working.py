@@ -7,7 +7,11 @@ pages, the saved ratings and the tests all show the same working.
 from __future__ import annotations
 
 import datetime
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Q
 from django.utils import timezone
@@ -23,7 +27,7 @@ from assessments.models import (
     StatementScore,
     StatementScoreChange,
 )
-from cqcportal.register.models import KeyQuestion, PublishedRating
+from cqcportal.register.models import KeyQuestion, Location, PublishedRating
 
 SOURCE_UPDATED = "updated"
 SOURCE_EXISTING = "existing"
@@ -109,22 +113,50 @@ def enforcement_limits_in_force(
     return {kq: action for kq, (action, _) in _limits_with_causes(location, today, published_only).items()}
 
 
-def _limits_with_causes(location, today, published_only) -> dict[str, tuple[str, str]]:
-    """By key question: the strictest limit in force and its cause, in words."""
+def _limits_in_force(today: datetime.date, *, published_only: bool):
     from assessments.models import EnforcementLimit
 
-    today = today or timezone.localdate()
-    limits: dict[str, tuple[str, str]] = {}
-    rows = EnforcementLimit.objects.filter(location=location, in_force_from__lte=today).filter(
+    rows = EnforcementLimit.objects.filter(in_force_from__lte=today).filter(
         Q(lifted_on__isnull=True) | Q(lifted_on__gt=today)
     )
     if published_only:
         rows = rows.filter(Q(source_action__isnull=True) | Q(source_action__published_at__isnull=False))
-    for row in rows.order_by("in_force_from", "pk"):
-        current = limits.get(row.key_question)
-        if current is None or _LIMIT_SEVERITY[row.action] > _LIMIT_SEVERITY[current[0]]:
-            limits[row.key_question] = (row.action, row.reason)
+    return rows.order_by("in_force_from", "pk")
+
+
+def _strictest(limits: dict[str, tuple[str, str]], key_question: str, action: str, reason: str) -> None:
+    current = limits.get(key_question)
+    if current is None or _LIMIT_SEVERITY[action] > _LIMIT_SEVERITY[current[0]]:
+        limits[key_question] = (action, reason)
+
+
+def _limits_with_causes(location, today, published_only) -> dict[str, tuple[str, str]]:
+    """By key question: the strictest limit in force and its cause, in words."""
+    limits: dict[str, tuple[str, str]] = {}
+    rows = _limits_in_force(today or timezone.localdate(), published_only=published_only).filter(location=location)
+    for row in rows:
+        _strictest(limits, row.key_question, row.action, row.reason)
     return limits
+
+
+@dataclass
+class WorkingInputs:
+    """Everything a location's working is reached from, as plain values (one location's, or many's, read at once)."""
+
+    latest: dict[int, tuple[int, datetime.date, int]]  # statement id -> (score, dated, assessment id)
+    newest_assessment: int | None
+    previous: dict[str, PublishedRating]  # key question -> rating under the previous model (rating, report_date)
+    asc: bool  # adult social care: the framework's initial-score rules for social care apply
+    causes: dict[str, tuple[str, str]]  # key question -> (strictest enforcement action in force, its cause)
+    departures: dict[str, RatingDeparture] = field(default_factory=dict)  # of the newest assessment
+    changes: dict[tuple[int, int], list] = field(default_factory=dict)  # (assessment, statement) -> score changes
+
+
+def _newest(latest: dict[int, tuple[int, datetime.date, int]]) -> int | None:
+    if not latest:
+        return None
+    newest_date = max(v[1] for v in latest.values())
+    return next(v[2] for v in latest.values() if v[1] == newest_date)
 
 
 def location_working(
@@ -152,18 +184,49 @@ def location_working(
         latest.setdefault(
             row.statement_id, (row.score, timezone.localdate(row.assessment.completed_at), row.assessment_id)
         )
-    newest_assessment = None
+    newest_assessment = _newest(latest)
     if preview is not None:
         preview_date = timezone.localdate(preview.completed_at or preview.started_at or preview.created_at)
         for row in StatementScore.objects.filter(assessment=preview):
             latest[row.statement_id] = (row.score, preview_date, preview.pk)
         newest_assessment = preview.pk
-    elif latest:
-        newest_date = max(v[1] for v in latest.values())
-        newest_assessment = next(v[2] for v in latest.values() if v[1] == newest_date)
 
-    previous = _previous_ratings(location)
-    asc = location.service_types.filter(sector="adult_social_care").exists()
+    if enforcement_limits is not None:
+        causes = {kq: (action, "") for kq, action in enforcement_limits.items()}
+    else:
+        causes = _limits_with_causes(location, None, published_only)
+    departures = {}
+    if newest_assessment is not None:
+        departures = {
+            d.key_question: d
+            for d in RatingDeparture.objects.filter(assessment_id=newest_assessment).exclude(
+                review_state=RatingDeparture.ReviewState.REJECTED
+            )
+        }
+    changes: dict[tuple[int, int], list] = {}
+    for change in StatementScoreChange.objects.filter(assessment_id__in={v[2] for v in latest.values()}).select_related(
+        "statement"
+    ):
+        changes.setdefault((change.assessment_id, change.statement_id), []).append(change)
+    inputs = WorkingInputs(
+        latest=latest,
+        newest_assessment=newest_assessment,
+        previous=_previous_ratings(location),
+        asc=location.service_types.filter(sector="adult_social_care").exists(),
+        causes=causes,
+        departures=departures,
+        changes=changes,
+    )
+    return working_from(statements, inputs)
+
+
+def working_from(statements: list[QualityStatement], inputs: WorkingInputs) -> LocationWorking:
+    """The working, from its inputs: the current scores (with initial scores from the previous rating where there
+    are none), each key question's result, enforcement limits, departures, and the overall rating.
+
+    No queries: the same for a page showing one location and for recomputing every location.
+    """
+    latest, newest_assessment, previous, asc = inputs.latest, inputs.newest_assessment, inputs.previous, inputs.asc
     unscored = [s for s in statements if s.pk not in latest]
     initial: dict[str, int | None] = {}
     if previous and unscored:
@@ -187,24 +250,10 @@ def location_working(
             kq_ratings, [ratings.StatementRef(s.key_question, s.name) for s in needed], asc_framework=asc
         )
 
-    if enforcement_limits is not None:
-        causes = {kq: (action, "") for kq, action in enforcement_limits.items()}
-    else:
-        causes = _limits_with_causes(location, None, published_only)
+    causes = inputs.causes
     limits = {kq: action for kq, (action, _) in causes.items()}
-    departures = {}
-    if newest_assessment is not None:
-        departures = {
-            d.key_question: d
-            for d in RatingDeparture.objects.filter(assessment_id=newest_assessment).exclude(
-                review_state=RatingDeparture.ReviewState.REJECTED
-            )
-        }
-    changes: dict[tuple[int, int], list] = {}
-    for change in StatementScoreChange.objects.filter(assessment_id__in={v[2] for v in latest.values()}).select_related(
-        "statement"
-    ):
-        changes.setdefault((change.assessment_id, change.statement_id), []).append(change)
+    departures = inputs.departures
+    changes = inputs.changes
     key_questions = []
     for kq in KeyQuestionSlug:
         lines = []
@@ -271,6 +320,75 @@ def location_working(
     return LocationWorking(
         key_questions, overall, overall_explanation, asc, previous, overall_departure, calculated_overall
     )
+
+
+class _PreviousRating(NamedTuple):
+    """A rating under the previous model, as ``working_from`` reads it."""
+
+    rating: str
+    report_date: datetime.date | None
+
+
+def locations_working_inputs(
+    *, location_ids: Iterable[int] | None = None, today: datetime.date | None = None
+) -> Iterator[tuple[int, WorkingInputs]]:
+    """The inputs of the working of every location with a completed assessment (or of ``location_ids``), read in
+    six queries whatever their number, location by location.
+
+    As ``location_working`` reads them for one location (all completed assessments, enforcement limits in force
+    today), without the score changes, which only the pages show.
+    """
+    today = today or timezone.localdate()
+    only = set(location_ids) if location_ids is not None else None
+
+    def mine(rows):
+        return rows if only is None else rows.filter(location_id__in=only)
+
+    previous: dict[int, dict[str, _PreviousRating]] = defaultdict(dict)
+    for location_id, key_question, rating, report_date in (
+        mine(PublishedRating.objects.filter(is_current=True, source=PublishedRating.Source.PREVIOUS_MODEL))
+        .exclude(key_question=KeyQuestion.OVERALL)
+        .values_list("location_id", "key_question", "rating", "report_date")
+    ):
+        previous[location_id][key_question] = _PreviousRating(rating, report_date)
+    service_types = Location.service_types.through.objects.filter(servicetype__sector="adult_social_care")
+    asc = set(mine(service_types).values_list("location_id", flat=True))
+    causes: dict[int, dict[str, tuple[str, str]]] = defaultdict(dict)
+    for location_id, key_question, action, reason in mine(_limits_in_force(today, published_only=False)).values_list(
+        "location_id", "key_question", "action", "reason"
+    ):
+        _strictest(causes[location_id], key_question, action, reason)
+    departures: dict[int, dict[str, RatingDeparture]] = defaultdict(dict)
+    for departure in RatingDeparture.objects.exclude(review_state=RatingDeparture.ReviewState.REJECTED):
+        departures[departure.assessment_id][departure.key_question] = departure
+
+    scores = StatementScore.objects.filter(assessment__state=AssessmentState.COMPLETED)
+    if only is not None:
+        scores = scores.filter(assessment__location_id__in=only)
+    rows = scores.order_by("assessment__location_id", "statement_id", "-assessment__completed_at", "-pk").values_list(
+        "assessment__location_id", "statement_id", "score", "assessment__completed_at", "assessment_id"
+    )
+    local_dates: dict[datetime.datetime, datetime.date] = {}
+    for location_id, group in itertools.groupby(rows.iterator(chunk_size=20_000), key=lambda row: row[0]):
+        latest: dict[int, tuple[int, datetime.date, int]] = {}
+        for _, statement_id, score, completed_at, assessment_id in group:
+            if statement_id not in latest:
+                dated = local_dates.get(completed_at)
+                if dated is None:
+                    dated = local_dates[completed_at] = timezone.localdate(completed_at)
+                latest[statement_id] = (score, dated, assessment_id)
+        newest = _newest(latest)
+        yield (
+            location_id,
+            WorkingInputs(
+                latest=latest,
+                newest_assessment=newest,
+                previous=previous.get(location_id, {}),
+                asc=location_id in asc,
+                causes=causes.get(location_id, {}),
+                departures=departures.get(newest, {}),
+            ),
+        )
 
 
 FLAG_SPECIAL_MEASURES = "special_measures"

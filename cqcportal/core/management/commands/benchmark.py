@@ -45,6 +45,9 @@ class Command(BaseCommand):
         sweep.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
         sweep.add_argument("--label", default="sweep", help="the key the figures are saved under (sweep)")
         sweep.add_argument("--out", type=Path, default=RESULTS)
+        recompute = sub.add_parser("recompute", help="every location's ratings recomputed, beside an aggregate query")
+        recompute.add_argument("--label", default="recompute", help="the key the figures are saved under")
+        recompute.add_argument("--out", type=Path, default=RESULTS)
         pages = sub.add_parser("pages", help="seven pages beside the trivial view, on the national register")
         pages.add_argument("--seconds", type=int, default=20, help="seconds per measurement (20)")
         pages.add_argument("--users", type=int, default=16, help="concurrent users (16)")
@@ -60,6 +63,8 @@ class Command(BaseCommand):
             self._sweep(**options)
         elif part == "pages":
             self._pages(**options)
+        elif part == "recompute":
+            self._recompute(**options)
         else:  # pragma: no cover - argparse refuses other parts
             raise CommandError(f"unknown part {part}")
 
@@ -73,6 +78,16 @@ class Command(BaseCommand):
             figures = sweep.run(sizes, due_share, sweep=deadlines_sweep, log=self._log)
             figures["machine"] = machine()
             figures["command"] = "python manage.py benchmark sweep " + " ".join(sys.argv[3:])
+        _save(label, figures, out=out)
+        self.stdout.write(f"saved under {label!r} in {out}")
+
+    def _recompute(self, *, label, out, **_):
+        from cqcportal.benchmarks import recompute
+        from cqcportal.benchmarks.common import machine
+
+        figures = recompute.run(log=self._log)
+        figures["machine"] = machine()
+        figures["command"] = "python manage.py benchmark recompute " + " ".join(sys.argv[3:])
         _save(label, figures, out=out)
         self.stdout.write(f"saved under {label!r} in {out}")
 

@@ -48,6 +48,8 @@ class Command(BaseCommand):
         recompute = sub.add_parser("recompute", help="every location's ratings recomputed, beside an aggregate query")
         recompute.add_argument("--label", default="recompute", help="the key the figures are saved under")
         recompute.add_argument("--out", type=Path, default=RESULTS)
+        report = sub.add_parser("report", help="write docs/benchmarks.md and its chart from docs/benchmarks.json")
+        report.add_argument("--out", type=Path, default=RESULTS)
         pages = sub.add_parser("pages", help="seven pages beside the trivial view, on the national register")
         pages.add_argument("--seconds", type=int, default=20, help="seconds per measurement (20)")
         pages.add_argument("--users", type=int, default=16, help="concurrent users (16)")
@@ -65,6 +67,11 @@ class Command(BaseCommand):
             self._pages(**options)
         elif part == "recompute":
             self._recompute(**options)
+        elif part == "report":
+            from cqcportal.benchmarks import report
+
+            report.write(options["out"], options["out"].with_suffix(".md"))
+            self.stdout.write(f"wrote {options['out'].with_suffix('.md')} and its chart")
         else:  # pragma: no cover - argparse refuses other parts
             raise CommandError(f"unknown part {part}")
 

@@ -73,7 +73,7 @@ def national_seed(
     if not append and Location.objects.exists():
         raise NationalSeedCannotRun(
             f"The database already holds {Location.objects.count():,} locations. Use an empty database, or --append "
-            "to add a second register beside it (its e-mail addresses must not clash: use another --seed)."
+            "to add another register beside them (new ids, register ids, team names and e-mail addresses)."
         )
     result = SeedResult(password=password)
     clock_started = time.perf_counter()

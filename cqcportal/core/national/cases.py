@@ -217,6 +217,7 @@ class ReportRecord:
     window: object = None
     review_window: object = None
     review: ReviewRecord | None = None
+    changed: bool = True  # the sections changed since the last version was frozen
 
 
 @dataclass(eq=False)
@@ -304,6 +305,7 @@ class CaseBuilder:
         self._working_days(
             self.window_start.replace(year=self.window_start.year - 6), self.today.replace(year=self.today.year + 2)
         )
+        self._described: dict[int, str] = {}
         self.reviews_under_way: set[int] = set()
         self.review_locations: set[int] = set()
         self.stats: dict[str, int] = {}
@@ -389,7 +391,7 @@ class CaseBuilder:
                 at,
                 by.id if by else None,
                 on_behalf_of.id if on_behalf_of else None,
-                (by.describe() if by else "System")[:300],
+                self._describe(by),
                 self.ct[model],
                 str(object_id),
                 subject[:300],
@@ -401,6 +403,14 @@ class CaseBuilder:
                 data or "{}",
             )
         )
+
+    def _describe(self, person: Person | None) -> str:
+        if person is None:
+            return "System"
+        text = self._described.get(person.id)
+        if text is None:
+            text = self._described[person.id] = person.describe()[:300]
+        return text
 
     def notify(self, person: Person, *, at: datetime.datetime, subject: str, body: str, link: str, kind: str, key: str):
         if at >= self.now or at < self.now - datetime.timedelta(days=NOTIFY_DAYS):
@@ -433,6 +443,10 @@ class CaseBuilder:
                 "",
             )
         )
+
+    def recent(self, at: datetime.datetime) -> bool:
+        """Whether something that happened ``at`` still has its inbox items (the last ``NOTIFY_DAYS``)."""
+        return self.now - datetime.timedelta(days=NOTIFY_DAYS) <= at < self.now
 
     def contacts(self, loc: LocationRecord, day: datetime.date) -> list[Person]:
         """The registered persons a provider's window binds at ``loc``, and their delegates acting on ``day``."""
@@ -484,7 +498,7 @@ class CaseBuilder:
         self.audit(
             sent, by, "informationrequest", pk, subject, loc.provider.id, "information_request.send", "", "requested"
         )
-        for person in self.contacts(loc, sent.date()):
+        for person in self.contacts(loc, sent.date()) if self.recent(sent) else ():
             self.notify(
                 person,
                 at=sent,
@@ -1275,10 +1289,13 @@ class Story:
         return out
 
     def _freeze(self, report: ReportRecord, by: Person, reason: str, at: datetime.datetime, only_if_changed=False):
+        if only_if_changed and report.versions and not report.changed:
+            return
         snapshot = self._snapshot(report)
         if only_if_changed and report.versions and report.versions[-1][3] == snapshot:
             return
         report.versions.append((self.b.t_version.new_id(), len(report.versions) + 1, reason, snapshot, by, at))
+        report.changed = False
 
     def _report_move(self, at: datetime.datetime, report: ReportRecord, state: str) -> None:
         if report.state == "withdrawn":
@@ -1296,6 +1313,7 @@ class Story:
                 report.quality_review_comments = rng.choice(texts.QUALITY_REVIEW_COMMENTS)
             overall = next(s for s in report.sections if s["kind"] == "overall")
             overall["body"] = texts.OVERALL[overall["rating"]].format(name=loc.name)
+            report.changed = True
             report.sections[1]["body"] = rng.choice(texts.PEOPLES_EXPERIENCE)
         elif state == "quality_review_passed":
             actor, action = team.manager, "report.quality_review.pass"
@@ -1314,7 +1332,7 @@ class Story:
                 at.date(),
                 at,
             )
-            for person in b.contacts(loc, at.date()):
+            for person in b.contacts(loc, at.date()) if b.recent(at) else ():
                 b.notify(
                     person,
                     at=at,
@@ -1477,6 +1495,7 @@ class Story:
         )
         if outcome != "not_accepted" and not comment["section"]["body"].endswith("comments."):
             comment["section"]["body"] += "\n\nAmended after the provider's factual accuracy comments."
+            report.changed = True
 
     def _report_withdraw(self, at: datetime.datetime, report: ReportRecord) -> None:
         if report.state in ("published", "withdrawn"):
@@ -1551,7 +1570,7 @@ class Story:
             b.urls["public_report"].format(loc.cqc_id, report.id),
             f"report:{report.id}:published",
         )
-        for person in b.contacts(loc, today):
+        for person in b.contacts(loc, today) if b.recent(at) else ():
             b.notify(
                 person,
                 at=at,
@@ -1851,7 +1870,7 @@ class Story:
             self.recalculate(at)
         if action.kind not in ("warning_notice", "notice_of_proposal"):
             self._action_publish(at, action)
-        for person in b.contacts(loc, today):
+        for person in b.contacts(loc, today) if b.recent(at) else ():
             b.notify(
                 person,
                 at=at,
@@ -2298,6 +2317,7 @@ class Story:
             if s["kind"] in ("overall", "key_question") and s["rating"]
         }
         review.changes = [(k, before[k], after[k]) for k in before if after.get(k) and after[k] != before[k]]
+        report.changed = True
         if review.changes:
             self._freeze(report, review.decided_by, "Ratings changed after a rating review", at)
             self._ratings_publish(report, after, at, at.astimezone(LONDON).date())

@@ -84,8 +84,19 @@ def _aggregate(values: tuple[ratings.Rating, ...]) -> tuple[ratings.Rating, str]
     return ratings.aggregate(values), ratings.explain_aggregate(values)
 
 
-@functools.cache
+_EXPLANATIONS: dict[tuple, str] = {}
+
+
 def _explanation(result, rating, limit: str, cause: str, departure: Departure | None) -> str:
+    # Keyed by the result's identity: results are cached, so equal scores give the very same object.
+    key = (id(result), rating, limit, cause, departure)
+    text = _EXPLANATIONS.get(key)
+    if text is None:
+        text = _EXPLANATIONS[key] = _explain(result, rating, limit, cause, departure)
+    return text
+
+
+def _explain(result, rating, limit: str, cause: str, departure: Departure | None) -> str:
     model_departure = None
     if departure is not None:
         model_departure = RatingDeparture(

@@ -108,7 +108,13 @@ def subscriptions(b: CaseBuilder, locations: list[LocationRecord], providers: li
         f"{rng.choice(('example.com', 'example.org', 'example.net'))}".lower()
         for n in range(int(total * 0.8))
     ]
-    seen: set[tuple] = set()
+    b.loader.drain()
+    seen: set[tuple] = {
+        (email, "location" if loc else "provider" if provider else "la", loc, provider, la.lower() if la else "")
+        for email, loc, provider, la in Subscription.objects.filter(unsubscribed_at__isnull=True).values_list(
+            "email", "location_id", "provider_id", "local_authority"
+        )
+    }
 
     def token() -> str:
         return base64.urlsafe_b64encode(rng.getrandbits(256).to_bytes(32, "big")).decode().rstrip("=")
@@ -123,7 +129,7 @@ def subscriptions(b: CaseBuilder, locations: list[LocationRecord], providers: li
         else:
             target = ("la", None, None, rng.choice(authorities))
         loc_id = target[1] if target[0] == "location" else None
-        key = (email, *target)
+        key = (email, target[0], target[1], target[2], target[3].lower())
         if key in seen:
             continue
         seen.add(key)

@@ -92,10 +92,7 @@ class Table:
             for i in self.json_positions:
                 if isinstance(row[i], str):
                     values[fields[i]] = json.loads(row[i])
-            obj = model.__new__(model)
-            obj.__dict__.update(values)
-            obj._state = models.base.ModelState()
-            objects.append(obj)
+            objects.append(model(**values))  # FSM fields are protected only after construction
         model.objects.bulk_create(objects, batch_size=500)
 
 

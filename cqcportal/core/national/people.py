@@ -67,6 +67,14 @@ class PeopleBuilder:
         self.chiefs: list[Person] = []
         self.admins: list[Person] = []
         self.bench: dict[str, Person] = {}
+        # A run appended to an earlier one leaves the earlier run's benchmark addresses (and team names) alone.
+        self._taken = set(User.objects.filter(email__in=BENCH_ACCOUNTS.values()).values_list("email", flat=True))
+        self._team_names = set(TeamModel.objects.values_list("name", flat=True))
+
+    def _bench(self, key: str, person: Person | None) -> None:
+        if person is not None and BENCH_ACCOUNTS[key] not in self._taken:
+            person.email = BENCH_ACCOUNTS[key]
+            self.bench[key] = person
 
     def _person(self, **kwargs) -> Person:
         rng = self.rng
@@ -95,7 +103,10 @@ class PeopleBuilder:
             label = {"Yorkshire & Humberside": "Yorkshire and the Humber"}.get(region, region)
             bucket_teams = []
             for n in range(teams):
-                team = Team(id=team_table.new_id(), name=f"{group}, {label} {n + 1}", region=region, group=group)
+                name = f"{group}, {label} {n + 1}"
+                if name in self._team_names:
+                    name = f"{name} (seed {self.settings.seed})"
+                team = Team(id=team_table.new_id(), name=name, region=region, group=group)
                 team.manager = self._staff(StaffRole.OPERATIONS_MANAGER, team)
                 team.coordinator = self._staff(StaffRole.REGULATORY_COORDINATOR, team)
                 self.teams.append(team)
@@ -143,9 +154,7 @@ class PeopleBuilder:
             "admin": self.admins[0],
         }
         for key, person in picks.items():
-            if person is not None:
-                person.email = BENCH_ACCOUNTS[key]
-                self.bench[key] = person
+            self._bench(key, person)
 
     # --- provider users ---------------------------------------------------------------------------------------------
 
@@ -200,22 +209,17 @@ class PeopleBuilder:
         with_colleagues = [p for p in asc_single if p.colleagues]
         if asc_single:
             manager = asc_single[len(asc_single) // 3].locations[0].manager
-            manager.email = BENCH_ACCOUNTS["manager"]
-            self.bench["manager"] = manager
+            self._bench("manager", manager)
             if manager.provider.colleagues:
                 with_colleagues = [manager.provider]
         if chains:
             biggest = max(chains, key=lambda p: (len(p.locations), -p.id))
-            biggest.nominated_individual.email = BENCH_ACCOUNTS["ni"]
-            self.bench["ni"] = biggest.nominated_individual
+            self._bench("ni", biggest.nominated_individual)
         if trusts:
             trust = max(trusts, key=lambda p: (len(p.locations), -p.id))
-            trust.chief_executive.email = BENCH_ACCOUNTS["ceo"]
-            self.bench["ceo"] = trust.chief_executive
+            self._bench("ceo", trust.chief_executive)
         if with_colleagues:
-            colleague = with_colleagues[0].colleagues[0]
-            colleague.email = BENCH_ACCOUNTS["colleague"]
-            self.bench["colleague"] = colleague
+            self._bench("colleague", with_colleagues[0].colleagues[0])
 
     def build_delegations(self, providers: list[ProviderRecord]) -> None:
         """A few registered persons name a colleague to act for them: most in the past, some now, some to come."""

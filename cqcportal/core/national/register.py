@@ -135,8 +135,10 @@ class RegisterBuilder:
         self.locations: list[LocationRecord] = []
         self.provider_table = loader.table(Provider, [f.attname for f in Provider._meta.concrete_fields])
         self.location_table = loader.table(Location, [f.attname for f in Location._meta.concrete_fields])
-        self._cqc_ids: set[str] = set()
-        self._trust_codes: set[str] = set()
+        # Register ids already taken (a run appended to an earlier one must not reuse them).
+        self._cqc_ids: set[str] = set(Provider.objects.values_list("cqc_id", flat=True))
+        self._cqc_ids |= set(Location.objects.values_list("cqc_id", flat=True))
+        self._trust_codes: set[str] = set(self._cqc_ids)
 
     # --- building -----------------------------------------------------------------------------------------------
 

@@ -71,6 +71,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Sign-ins for benchmarks (password for everyone: {result.password})"))
         for email, pk, who in result.accounts:
             self.stdout.write(f"  {email:<36} id {pk:<8} {who}")
+        if not result.accounts:
+            self.stdout.write("  (the benchmark's addresses belong to the register this run was appended to)")
         self.stdout.write(
             f"  Staff then type a code from an authenticator app with the shared key {result.totp_key_base32} "
             "(RFC 4226's test key), or a test signs in with cqcportal.tests.second_factor."

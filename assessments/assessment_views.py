@@ -91,10 +91,13 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment(request, pk)
     in_scope = set(assessment.statements.values_list("pk", flat=True))
     scores = {s.statement_id: s for s in StatementScore.objects.filter(assessment=assessment)}
-    is_rated = services.location_is_rated(assessment.location)
-    working = location_working(assessment.location, preview=assessment) if is_rated else None
-    regulations = None if is_rated else location_regulations(assessment.location, preview=assessment)
-    judged = set(assessment.regulations_judgements.values_list("statement_id", flat=True))
+    location = assessment.location
+    # Read once, for whether the service is rated and which of the framework's rules for first scores apply.
+    location.service_types_list = list(location.service_types.all())
+    is_rated = services.location_is_rated(location)
+    working = location_working(location, preview=assessment, preview_scores=list(scores.values())) if is_rated else None
+    regulations = None if is_rated else location_regulations(location, preview=assessment)
+    judged = set() if is_rated else set(assessment.regulations_judgements.values_list("statement_id", flat=True))
     flags = [FLAG_TEXT[f] for f in location_flags(assessment.location)]
     return render(
         request,

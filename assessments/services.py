@@ -793,6 +793,9 @@ def location_rating_suspend(*, by, location, reason: str, today: datetime.date) 
 
 def location_is_rated(location) -> bool:
     """Whether any of the location's service types is rated (primary dental care, for one, is not)."""
+    types = getattr(location, "service_types_list", None)  # read already by the caller
+    if types is not None:
+        return not types or any(t.is_rated for t in types)
     return location.service_types.filter(is_rated=True).exists() or not location.service_types.exists()
 
 

@@ -163,13 +163,16 @@ def location_working(
     location,
     *,
     preview: Assessment | None = None,
+    preview_scores: list[StatementScore] | None = None,
     enforcement_limits: dict[str, str] | None = None,
     published_only: bool = False,
 ) -> LocationWorking:
     """The working of a location's ratings from its completed assessments (and, to preview, one in progress).
 
     Enforcement limits in force are applied unless ``enforcement_limits`` is given. ``published_only`` leaves out
-    assessments whose report is not yet published: what the public may see.
+    assessments whose report is not yet published: what the public may see. ``preview_scores``: the previewed
+    assessment's scores, when the caller has read them already. A location with ``service_types_list`` set (its
+    service types, read already) is not asked for them again.
     """
     statements = list(QualityStatement.objects.filter(retired_at__isnull=True).order_by("order"))
     scores = (
@@ -187,7 +190,7 @@ def location_working(
     newest_assessment = _newest(latest)
     if preview is not None:
         preview_date = timezone.localdate(preview.completed_at or preview.started_at or preview.created_at)
-        for row in StatementScore.objects.filter(assessment=preview):
+        for row in preview_scores if preview_scores is not None else StatementScore.objects.filter(assessment=preview):
             latest[row.statement_id] = (row.score, preview_date, preview.pk)
         newest_assessment = preview.pk
 
@@ -212,12 +215,19 @@ def location_working(
         latest=latest,
         newest_assessment=newest_assessment,
         previous=_previous_ratings(location),
-        asc=location.service_types.filter(sector="adult_social_care").exists(),
+        asc=_is_adult_social_care(location),
         causes=causes,
         departures=departures,
         changes=changes,
     )
     return working_from(statements, inputs)
+
+
+def _is_adult_social_care(location) -> bool:
+    types = getattr(location, "service_types_list", None)
+    if types is not None:
+        return any(t.sector == "adult_social_care" for t in types)
+    return location.service_types.filter(sector="adult_social_care").exists()
 
 
 def working_from(statements: list[QualityStatement], inputs: WorkingInputs) -> LocationWorking:

@@ -41,31 +41,47 @@ def comments_visible_to(user, report: Report) -> QuerySet[Comment]:
     return qs
 
 
+def _deadlines_of(report: Report, *kinds):
+    from cqcportal.deadlines.models import Deadline
+
+    return Deadline.objects.filter(
+        content_type__model="report",
+        content_type__app_label="factual_accuracy",
+        object_id=str(report.pk),
+        kind__in=kinds,
+    ).order_by("-pk")
+
+
 def report_window(report: Report):
     """The factual accuracy check's deadline of the report, with its extensions, or None before it is sent."""
-    from cqcportal.deadlines.models import Deadline
     from cqcportal.deadlines.rules import Kind
 
     return (
-        Deadline.objects.filter(
-            content_type__model="report",
-            content_type__app_label="factual_accuracy",
-            object_id=str(report.pk),
-            kind=Kind.FACTUAL_ACCURACY_CHECK,
-        )
+        _deadlines_of(report, Kind.FACTUAL_ACCURACY_CHECK)
         .exclude(state="cancelled")
         .prefetch_related("extensions")
-        .order_by("-pk")
         .first()
     )
 
 
-def report_target(report: Report):
-    """The report's publication target deadline, or None."""
-    from cqcportal.deadlines import selectors as deadline_selectors
+def report_deadlines(report: Report) -> tuple:
+    """The report's factual accuracy check deadline (None before it is sent) and its publication target (None if it
+    has none), each with its extensions and pauses: the report page's two deadlines in three queries, not five."""
     from cqcportal.deadlines.rules import Kind
 
-    return deadline_selectors.deadlines_for_case(report).filter(kind=Kind.PUBLICATION_TARGET).order_by("-pk").first()
+    window = target = None
+    rows = _deadlines_of(report, Kind.FACTUAL_ACCURACY_CHECK, Kind.PUBLICATION_TARGET)
+    for deadline in rows.prefetch_related("extensions", "pauses"):
+        if deadline.kind == Kind.FACTUAL_ACCURACY_CHECK and window is None and deadline.state != "cancelled":
+            window = deadline
+        elif deadline.kind == Kind.PUBLICATION_TARGET and target is None:
+            target = deadline
+    return window, target
+
+
+def report_target(report: Report):
+    """The report's publication target deadline, or None."""
+    return report_deadlines(report)[1]
 
 
 def reports_in_progress(*, show: str, today) -> QuerySet[Report]:

@@ -39,10 +39,13 @@ def report_new(request: HttpRequest, assessment_pk: int) -> HttpResponse:
     return redirect("factual_accuracy:report", pk=report.pk)
 
 
-def report_page_context(request: HttpRequest, report) -> dict:
-    """What every page of a report shows: the report, its check's deadline and who may do what."""
+def report_page_context(request: HttpRequest, report, *, window=None) -> dict:
+    """What every page of a report shows: the report, its check's deadline and who may do what.
+
+    ``window``: the check's deadline when the caller has read it already (``selectors.report_deadlines``).
+    """
     today = timezone.localdate()
-    window = selectors.report_window(report)
+    window = window if window is not None else selectors.report_window(report)
     is_staff_user = perms.is_regulator_staff(request.user)
     check_open = (
         report.state == ReportState.OUT_FOR_FACTUAL_ACCURACY
@@ -65,7 +68,8 @@ def report_page_context(request: HttpRequest, report) -> dict:
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(reports_visible_to(request.user), pk=pk)
-    context = report_page_context(request, report)
+    window, target = selectors.report_deadlines(report)
+    context = report_page_context(request, report, window=window)
     comments = list(selectors.comments_visible_to(request.user, report))
     by_section: dict[int, list] = {}
     for comment in comments:
@@ -73,7 +77,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sections = list(report.sections.select_related("statement").order_by("order"))
     for section in sections:
         section.visible_comments = by_section.get(section.pk, [])
-    target = selectors.report_target(report)
+    holidays = deadline_selectors.extra_holidays()
     context.update(
         {
             "sections": sections,
@@ -81,8 +85,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "drafts": [c for c in comments if c.submission_id is None],
             "show_responses": context["is_staff_user"] or report.state == ReportState.PUBLISHED,
             "target": target,
-            "age_days": _age(report, target),
-            "days_left": _left(target),
+            "age_days": _age(report, target, holidays),
+            "days_left": _left(target, holidays),
             "extensions": list(report.extension_requests.select_related("requested_by", "decided_by")),
             "queries": list(report.queries.select_related("asked_by", "answered_by", "section")),
             "versions": list(report.versions.order_by("number").only("pk", "report", "number", "reason", "created_at")),
@@ -106,12 +110,12 @@ def _record_access(request: HttpRequest, report, document: str) -> None:
         audit_access_record(by=request.user, subject=report, document=document, state=report.state)
 
 
-def _age(report, target) -> int | None:
+def _age(report, target, holidays: frozenset) -> int | None:
     """Working days since the end of the on-site activity (where the publication target starts)."""
     if target is None:
         return None
     end = (report.published_at and timezone.localdate(report.published_at)) or timezone.localdate()
-    return workdays.working_days_between(target.start_date, end, extra_holidays=deadline_selectors.extra_holidays())
+    return workdays.working_days_between(target.start_date, end, extra_holidays=holidays)
 
 
 def _review_offer(request, report):
@@ -128,12 +132,11 @@ def _review_offer(request, report):
     return {"review": existing, "window": window}
 
 
-def _left(target) -> int | None:
+def _left(target, holidays: frozenset) -> int | None:
     """Working days left to the publication target (negative when late); None once it is closed."""
     if target is None or target.state not in ("open", "paused"):
         return None
     today = timezone.localdate()
-    holidays = deadline_selectors.extra_holidays()
     if target.due_date >= today:
         return workdays.working_days_between(today, target.due_date, extra_holidays=holidays)
     return -workdays.working_days_between(target.due_date, today, extra_holidays=holidays)

@@ -49,11 +49,6 @@ class DeadlineCannotChange(Exception):
     """The deadline is not in a state that allows this (e.g. extending one that is already met)."""
 
 
-def _planned_steps(deadline, rule: Rule, holidays: frozenset) -> list[tuple[str, datetime.datetime]]:
-    # Temporary: the national seed, being written beside this change, still calls the old private helper.
-    return list(planned_steps(rule, deadline.due_date, extra_holidays=holidays))
-
-
 def _next_action_at(deadline: Deadline, rule: Rule, holidays: frozenset, done: set[str]) -> datetime.datetime | None:
     pending = [at for name, at in planned_steps(rule, deadline.due_date, extra_holidays=holidays) if name not in done]
     return min(pending) if pending else None

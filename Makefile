@@ -4,6 +4,7 @@
 #   make test     lint, Django checks, migrations check and pytest against real PostgreSQL + Redis
 #   make lint     ruff check and format check
 #   make format   ruff format and ruff check --fix
+#   make benchmark  the national-scale benchmarks into docs/benchmarks.md (about 30 minutes; see that file)
 #   make diagrams redraw docs/diagrams/ from the state machines in the models (needs Graphviz's dot)
 #   make services-stop   stop the throwaway PostgreSQL and Redis that `make test` started
 #   make clean    remove everything the targets above built
@@ -23,7 +24,7 @@ RUFF := $(VENV)/bin/ruff
 SERVICES := bash scripts/services.sh
 PYTEST_ARGS ?=
 
-.PHONY: help venv .venv node_modules assets run test lint format diagrams services services-stop clean
+.PHONY: help venv .venv node_modules assets run test lint format diagrams services services-stop clean benchmark
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -73,6 +74,11 @@ test: venv assets
 	$(PY) manage.py check --fail-level WARNING; \
 	$(PY) manage.py makemigrations --check --dry-run; \
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# --- Benchmarks -------------------------------------------------------------
+# Not part of `make test`: they take about half an hour on two cores and want the machine to themselves.
+benchmark: venv assets
+	bash scripts/benchmark.sh
 
 lint: venv
 	$(RUFF) check .

@@ -47,11 +47,12 @@ def caseload_for(user) -> QuerySet[Assessment]:
     Each count is its own subquery: counting both relations in one join would multiply the statements by the
     scores of every assessment before grouping (at national scale, hundreds of thousands of rows per page).
     """
-    # One set of ids from two indexed look-ups: "lead = me OR on the team" as one condition scans every assessment.
-    mine = (
+    # The ids first, from two indexed look-ups in one query: as a subquery the planner scans every assessment in
+    # the country to join them (15 ms at national size, for the page and again for its count).
+    mine = list(
         Assessment.objects.filter(lead=user)
-        .values("pk")
-        .union(AssessmentTeamMember.objects.filter(user=user).values("assessment_id"))
+        .values_list("pk", flat=True)
+        .union(AssessmentTeamMember.objects.filter(user=user).values_list("assessment_id", flat=True))
     )
     in_scope = (
         Assessment.statements.through.objects.filter(assessment_id=OuterRef("pk"))

@@ -175,18 +175,18 @@ def location_working(
     service types, read already) is not asked for them again.
     """
     statements = list(QualityStatement.objects.filter(retired_at__isnull=True).order_by("order"))
-    scores = (
-        StatementScore.objects.filter(assessment__location=location, assessment__state=AssessmentState.COMPLETED)
-        .select_related("assessment")
-        .order_by("statement_id", "-assessment__completed_at", "-pk")
-    )
+    scores = StatementScore.objects.filter(
+        assessment__location=location, assessment__state=AssessmentState.COMPLETED
+    ).order_by("statement_id", "-assessment__completed_at", "-pk")
     if published_only:
         scores = scores.filter(assessment__reports__state="published")
     latest: dict[int, tuple[int, datetime.date, int]] = {}
-    for row in scores:
-        latest.setdefault(
-            row.statement_id, (row.score, timezone.localdate(row.assessment.completed_at), row.assessment_id)
-        )
+    # Four values a score: years of assessments' findings text stay in the database.
+    for statement_id, score, completed_at, assessment_id in scores.values_list(
+        "statement_id", "score", "assessment__completed_at", "assessment_id"
+    ):
+        if statement_id not in latest:
+            latest[statement_id] = (score, timezone.localdate(completed_at), assessment_id)
     newest_assessment = _newest(latest)
     if preview is not None:
         preview_date = timezone.localdate(preview.completed_at or preview.started_at or preview.created_at)

@@ -38,6 +38,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="notif_unsent"),
             models.Index(fields=["recipient", "-created_at"], name="notif_inbox"),
+            # Every signed-in page shows the unread count: proportional to what is unread, not to years of inbox.
+            models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True), name="notif_unread"),
         ]
         constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="notification_dedupe_once")]
 

@@ -61,6 +61,14 @@ def test_register_search_by_provider_name(client, rated_location):
 
 
 @pytest.mark.django_db
+def test_register_search_with_no_match_says_so_and_what_to_try(client, rated_location):
+    response = client.get(reverse("register:search"), {"text": "laburnum", "region": Region.LONDON})
+    assert "0 results" in response.text
+    assert "No registered services match. Try fewer words, or the start of the postcode." in response.text
+    assert "Search by the name of a service or its provider" not in response.text
+
+
+@pytest.mark.django_db
 def test_register_search_empty_form_says_what_to_enter(client, rated_location):
     response = client.get(reverse("register:search"), {"text": ""})
     assert "Enter a name, a postcode, or choose a region" in response.text

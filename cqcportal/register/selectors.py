@@ -34,7 +34,10 @@ def register_search(
         qs = qs.filter(registration_status="registered")
     text = text.strip()
     if text:
-        qs = qs.filter(Q(name__icontains=text) | Q(provider__name__icontains=text) | Q(cqc_id__iexact=text))
+        # Each alternative on the location's own columns, so each can use its index (the trigram and register id
+        # indexes of migration 0003): an OR across the join to providers would read every location.
+        providers = Provider.objects.filter(name__icontains=text).values("pk")
+        qs = qs.filter(Q(name__icontains=text) | Q(provider_id__in=providers) | Q(cqc_id__iexact=text))
     compact = postcode.replace(" ", "").upper()
     if compact:
         qs = qs.filter(postcode_compact__startswith=compact)

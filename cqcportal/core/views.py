@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -29,6 +30,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"form": form})
 
 
+DASHBOARD_PAGE_SIZE = 50
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -36,6 +40,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return render(request, "core/staff_dashboard.html", selectors.staff_dashboard(user=user))
     if perms.is_provider_user(user):
         context = selectors.provider_dashboard(user=user, today=timezone.localdate())
+        # A national chain or an NHS trust has hundreds of locations and open windows: a page of each at a time.
+        context["to_do"] = Paginator(context["to_do"], DASHBOARD_PAGE_SIZE).get_page(request.GET.get("to-do"))
+        context["locations"] = Paginator(context["locations"], DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
         return render(request, "core/provider_dashboard.html", context)
     return render(request, "core/no_role.html", status=403)
 

@@ -92,7 +92,7 @@ PAGES: list[Page] = [
     # core
     Page("core:home", "anonymous", 1),
     Page("core:dashboard", "inspector", 10, variant="staff"),
-    Page("core:dashboard", "registered_manager", 9, variant="provider"),
+    Page("core:dashboard", "registered_manager", 11, variant="provider"),  # 11: each list's page counts its rows
     # accounts
     Page("accounts:two-factor-manage", "registered_manager", 4),
     # the public register
@@ -218,6 +218,8 @@ PAGINATED: dict[str, list[str]] = {
     "special_measures:list": ["records", "tasks"],
     "complaints:list": ["page_obj"],
     "notifications:inbox": ["page_obj"],
+    # A chain or NHS trust has up to 544 locations at national size, and open windows for many of them.
+    "core:dashboard[provider]": ["locations", "to_do"],
 }
 MAX_PAGE_SIZE = 100
 

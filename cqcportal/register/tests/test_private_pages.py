@@ -104,6 +104,19 @@ def test_dashboards_show_own_organisation_only(client, provider_user, location, 
 
 
 @pytest.mark.django_db
+def test_dashboard_of_a_large_provider_shows_its_locations_a_page_at_a_time(client, provider_user, location):
+    provider = provider_user.membership.provider
+    LocationFactory.create_batch(54, provider=provider)  # 55 in all, as a chain's
+    client.force_login(provider_user)
+    first = client.get(reverse("core:dashboard")).text
+    second = client.get(reverse("core:dashboard"), {"page": 2}).text
+    names = sorted(provider.locations.values_list("name", flat=True))
+    assert all(name in first for name in names[:50]) and names[50] not in first
+    assert all(name in second for name in names[50:]) and names[0] not in second
+    assert 'aria-label="Pages of your locations"' in first and "page=2" in first
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("n", [1, 15])
 def test_private_pages_query_budget_does_not_grow(client, django_assert_max_num_queries, provider_user, location, n):
     provider = provider_user.membership.provider

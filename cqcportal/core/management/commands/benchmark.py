@@ -109,8 +109,10 @@ class Command(BaseCommand):
         )
         figures["machine"] = machine()
         figures["command"] = "python manage.py benchmark pages " + " ".join(sys.argv[3:])
-        _save(label, figures, out=out)
-        self.stdout.write(f"saved under {label!r} in {out}")
+        # {"pages": {"<page>": {"rps", "p50_ms", "p95_ms", "ratio", ...}}}, and how they were taken beside it.
+        _save(label, figures.pop("pages"), out=out)
+        _save(f"{label}_run", figures, out=out)
+        self.stdout.write(f"saved under {label!r} and {label + '_run'!r} in {out}")
 
     def _log(self, line: str) -> None:
         self.stdout.write(line)

@@ -289,7 +289,7 @@ if CACHE_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=0 if TESTING else 120)
+PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=0 if TESTING else 600)
 
 # Due deadlines the sweep claims and writes per transaction (docs/adr/0013-national-scale.md): large enough that
 # its set-based statements pay off, small enough that a batch's locks are held for a fraction of a second.

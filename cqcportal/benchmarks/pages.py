@@ -224,7 +224,7 @@ def server_environment(port: int, *, public_cache: bool) -> dict:
             "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
             "LOG_LEVEL": "WARNING",
             "CACHE_URL": _cache_url(),
-            "PUBLIC_PAGE_CACHE_SECONDS": "120" if public_cache else "0",
+            "PUBLIC_PAGE_CACHE_SECONDS": "600" if public_cache else "0",
         }
     )
     return env

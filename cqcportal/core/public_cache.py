@@ -2,11 +2,11 @@
 
 The register's public pages (a location's profile and its rating working, a provider's profile, a published report,
 the search) show the same thing to every anonymous visitor until something is published, so their HTML is kept
-for ``PUBLIC_PAGE_CACHE_SECONDS``. Whatever changes what the public sees (a report or an enforcement action
+for ``PUBLIC_PAGE_CACHE_SECONDS`` (ten minutes, give or take a tenth). Whatever changes what the public sees (a report or an enforcement action
 published, an assessment started or finished, a rating review under way or decided, special measures, a rating
 suspended, an edit to the register) calls ``public_pages_changed()``: after its transaction commits, every cached
 public page is out of date at once (the pages' keys carry a generation number, which it moves on). The time limit is
-the safety net for a change that forgets to say so.
+only the safety net for a change that forgets to say so.
 
 A visitor with a session or a message waiting (signed in, or part way through something) is never served from the
 cache and never fills it, and neither is a page that sets a cookie, so nothing personal is shared.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import random
 
 from django.conf import settings
 from django.core.cache import cache
@@ -53,7 +54,8 @@ def cached_for_the_public(view):
             return response
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming and not response.cookies:
-            cache.set(key, response.content, seconds)
+            # ±10%, so pages cached together (after a change, or a restart) are not all rendered again together.
+            cache.set(key, response.content, round(seconds * random.uniform(0.9, 1.1)))  # noqa: S311 - not a secret
             response["X-Cache"] = "miss"
         return response
 

@@ -2,11 +2,11 @@
 
 The register's public pages (a location's profile and its rating working, a provider's profile, a published report,
 the search) show the same thing to every anonymous visitor until something is published, so their HTML is kept
-for ``PUBLIC_PAGE_CACHE_SECONDS`` (ten minutes, give or take a tenth). Whatever changes what the public sees (a report or an enforcement action
-published, an assessment started or finished, a rating review under way or decided, special measures, a rating
-suspended, an edit to the register) calls ``public_pages_changed()``: after its transaction commits, every cached
-public page is out of date at once (the pages' keys carry a generation number, which it moves on). The time limit is
-only the safety net for a change that forgets to say so.
+for ``PUBLIC_PAGE_CACHE_SECONDS`` (ten minutes, give or take a tenth). Whatever changes what the public sees (a
+report or an enforcement action published, an assessment started or finished, a rating review under way or
+decided, special measures, a rating suspended, an edit to the register) calls ``public_pages_changed()``: after its
+transaction commits, every cached public page is out of date at once (the pages' keys carry a generation number,
+which it moves on). The time limit is only the safety net for a change that forgets to say so.
 
 A visitor with a session or a message waiting (signed in, or part way through something) is never served from the
 cache and never fills it, and neither is a page that sets a cookie, so nothing personal is shared.

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -45,10 +44,12 @@ def _staff_only(request: HttpRequest) -> None:
 def caseload(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     state = request.GET.get("state", "")
-    assessments = selectors.caseload_for(request.user)
-    if state in AssessmentState.values:
-        assessments = assessments.filter(state=state)
-    page = Paginator(assessments, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.caseload_page(
+        request.user,
+        state=state if state in AssessmentState.values else "",
+        page_number=request.GET.get("page"),
+        per_page=CASELOAD_PAGE_SIZE,
+    )
     return render(
         request,
         "assessments/caseload.html",

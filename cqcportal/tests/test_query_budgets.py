@@ -124,7 +124,7 @@ PAGES: list[Page] = [
     Page("alerts:unsubscribe-digest", "anonymous", 2, kwargs=lambda w: {"token": w.digest_token}),
     # assessments and rating reviews
     # 6: the ids of the assessments first (an indexed union), so the page and its count look them up by key.
-    Page("assessments:caseload", "inspector", 6),
+    Page("assessments:caseload", "inspector", 5),
     Page("assessments:rating-reviews", "inspector", 6),
     Page("assessments:rating-review-request", "registered_manager", 12, kwargs=_pk("report_published_2", "report_pk")),
     Page("assessments:rating-review", "inspector", 21, kwargs=_pk("review"), variant="staff"),

@@ -1,0 +1,86 @@
+"""The inspector's caseload: whose assessments it lists, in what order, with what counts, a page at a time."""
+
+import datetime
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from assessments import selectors
+from assessments.models import AssessmentState, AssessmentTeamMember, QualityStatement
+from assessments.services import assessment_create, assessment_start, statement_score_set
+from cqcportal.tests.factories import LocationFactory, StaffFactory
+
+
+def _planned(by, *, onsite=None, statements=None):
+    with transaction.atomic():
+        return assessment_create(
+            by=by,
+            location=LocationFactory(),
+            kind="planned",
+            announced=True,
+            onsite_start_date=onsite,
+            onsite_end_date=onsite,
+            statements=statements,
+        )
+
+
+@pytest.mark.django_db
+def test_caseload_lists_what_the_inspector_leads_or_is_on_the_team_of_and_nothing_else(inspector):
+    colleague = StaffFactory()
+    led = _planned(inspector)
+    teamed = _planned(colleague)
+    AssessmentTeamMember.objects.create(assessment=teamed, user=inspector, name="Isla", role="inspector")
+    _planned(colleague)  # someone else's
+
+    page = selectors.caseload_page(inspector, per_page=50)
+
+    assert {a.pk for a in page.object_list} == {led.pk, teamed.pk}
+    assert page.paginator.count == 2
+    assert {a.pk for a in selectors.caseload_for(inspector)} == {led.pk, teamed.pk}
+
+
+@pytest.mark.django_db
+def test_caseload_orders_by_state_then_on_site_date_and_filters_by_state(inspector):
+    statements = list(QualityStatement.objects.order_by("order")[:3])
+    late = _planned(inspector, onsite=datetime.date(2027, 3, 1), statements=statements)
+    early = _planned(inspector, onsite=datetime.date(2027, 2, 1), statements=statements)
+    with transaction.atomic():
+        begun = assessment_start(by=inspector, assessment=_planned(inspector, statements=statements))
+    statement_score_set(
+        by=inspector,
+        assessment=begun,
+        statement=statements[0],
+        score=3,
+        summary="Safe staffing",
+        judgement="",
+        expected_version=None,
+    )
+
+    rows = selectors.caseload_page(inspector, per_page=50).object_list
+
+    assert [a.pk for a in rows] == [begun.pk, early.pk, late.pk]  # in progress sorts before planned
+    assert (rows[0].scored, rows[0].in_scope) == (1, 3)
+    assert (rows[1].scored, rows[1].in_scope) == (0, 3)
+    assert rows[0].location.name == begun.location.name
+    planned = selectors.caseload_page(inspector, state=AssessmentState.PLANNED, per_page=50)
+    assert [a.pk for a in planned.object_list] == [early.pk, late.pk]
+    assert planned.paginator.count == 2
+
+
+@pytest.mark.django_db
+def test_caseload_pages_keep_the_order_and_an_unknown_page_is_the_last(client, inspector):
+    made = [_planned(inspector, onsite=datetime.date(2027, 1, day)) for day in range(1, 6)]
+
+    first = selectors.caseload_page(inspector, per_page=2)
+    third = selectors.caseload_page(inspector, page_number="3", per_page=2)
+    beyond = selectors.caseload_page(inspector, page_number="99", per_page=2)
+
+    assert [a.pk for a in first.object_list] == [made[0].pk, made[1].pk]
+    assert [a.pk for a in third.object_list] == [made[4].pk]
+    assert beyond.number == 3
+    client.force_login(inspector)
+    response = client.get(reverse("assessments:caseload"), {"state": "not-a-state"})
+    assert response.status_code == 200
+    for assessment in made:
+        assert assessment.location.name in response.text

@@ -1,6 +1,7 @@
 """Rating reviews through their services and pages, on PostgreSQL: the window, the refusals, the decision, pauses."""
 
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -373,3 +374,34 @@ def test_admin_review_buttons_call_the_services(client, report, provider_user):
     assert AuditEvent.objects.get(action="rating_review.grounds_check").actor == admin_user
     response = client.post(reverse("admin:assessments_ratingreview_transition", args=[review.pk, "close"]), follow=True)
     assert "that cannot happen now" in response.text
+
+
+@pytest.mark.django_db
+def test_the_reviewer_is_found_by_name_or_email_among_staff_outside_the_team(accepted, inspector, client, monkeypatch):
+    from assessments import review_views
+
+    monkeypatch.setattr(review_views, "REVIEWER_CHOICES", 3)
+    quill = StaffFactory(full_name="Zara Quill", email="z.quill@regulator.example")
+    for n in range(4):
+        StaffFactory(full_name=f"AAA Staff {n}")
+    deputy = StaffFactory(full_name="Dora Deputy")
+    client.force_login(deputy)
+    url = reverse("assessments:rating-review", args=[accepted.pk])
+
+    everyone = client.get(url).text
+    assert "Showing the first 3 in name order: find by name to narrow the list." in everyone
+    assert len(re.findall(r'<option value="\d+"', everyone)) == 3
+    assert "AAA Staff 0" in everyone and "Zara Quill" not in everyone
+
+    by_email = client.get(url, {"reviewer_q": "  Z.QUILL@ "}).text
+    assert f'<option value="{quill.pk}" selected>Zara Quill (z.quill@regulator.example)</option>' in by_email
+    assert "1 member of staff matches “Z.QUILL@”." in by_email
+    assert 'value="Z.QUILL@"' in by_email  # what was typed stays in the box
+
+    # The lead inspector was on the assessment team: never offered, even by name.
+    lead = client.get(url, {"reviewer_q": inspector.full_name}).text
+    assert f'<option value="{inspector.pk}"' not in lead
+    assert "No member of staff outside the assessment team matches" in lead
+
+    planted = client.get(url, {"reviewer_q": "<script>alert(1)</script>"}).text
+    assert "<script>alert(1)</script>" not in planted and "&lt;script&gt;alert(1)&lt;/script&gt;" in planted

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import CharField, OuterRef, Q, Subquery
+from django.db.models import CharField, OuterRef, Subquery
 from django.db.models.functions import Cast
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments import review_services as services
+from assessments import selectors
 from assessments.models import REVIEW_MAX_WORDS, REVIEW_UNDER_WAY, RatingReview, RatingReviewState
 from assessments.ratings import Rating
 from cqcportal import workdays
@@ -58,6 +59,9 @@ def _rows(report, review, data=None) -> list[dict]:
             }
         )
     return rows
+
+
+REVIEWER_CHOICES = 200  # staff listed at once to choose a reviewer from; a search narrows a national workforce
 
 
 @login_required
@@ -133,7 +137,9 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if is_staff_user:
         report = review.report
         if review.state == RatingReviewState.ACCEPTED:
-            context.update(_reviewer_choices(report, request.GET.get("reviewer_q", "")))
+            query = " ".join(request.GET.get("reviewer_q", "").split())[:100]
+            reviewers, more = selectors.independent_reviewer_candidates(report, query=query, limit=REVIEWER_CHOICES)
+            context.update(reviewers=reviewers, reviewers_more=more, reviewer_q=query, reviewer_limit=REVIEWER_CHOICES)
         context.update(
             {
                 "rows": _rows(report, None),
@@ -146,27 +152,6 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # A request for a review is never published (only its outcome is): every reading of it is in the audit log.
     audit_access_record(by=request.user, subject=review, document="rating review request", state=review.state)
     return render(request, "assessments/reviews/detail.html", context)
-
-
-REVIEWER_CHOICES = 200  # the staff listed to choose from at once; a search narrows a national workforce
-
-
-def _reviewer_choices(report, query: str) -> dict:
-    """Staff who may be named the independent reviewer (anyone not on the assessment's team), found by part of a
-    name or e-mail address; at most REVIEWER_CHOICES listed, and whether there were more."""
-    query = " ".join(query.split())[:100]
-    team = set(report.assessment.team.exclude(user__isnull=True).values_list("user_id", flat=True))
-    team.add(report.assessment.lead_id)
-    candidates = User.objects.filter(kind="staff", is_active=True).exclude(pk__in=team)
-    if query:
-        candidates = candidates.filter(Q(full_name__icontains=query) | Q(email__icontains=query))
-    found = list(candidates.order_by("full_name", "pk").only("pk", "full_name", "email")[: REVIEWER_CHOICES + 1])
-    return {
-        "reviewers": found[:REVIEWER_CHOICES],
-        "reviewers_more": len(found) > REVIEWER_CHOICES,
-        "reviewer_q": query,
-        "reviewer_limit": REVIEWER_CHOICES,
-    }
 
 
 def _used_left(target) -> tuple[int, int] | None:

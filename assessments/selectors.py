@@ -1,7 +1,7 @@
 """Reads for assessment cases, scoped to what the user may see."""
 
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, Count, OuterRef, QuerySet, Subquery
+from django.db.models import BooleanField, Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
@@ -105,3 +105,17 @@ def caseload_page(user, *, state: str = "", page_number=None, per_page: int) -> 
     )
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     return page
+
+
+def independent_reviewer_candidates(report, *, query: str, limit: int) -> tuple[list, bool]:
+    """Active staff who may be named a rating review's independent reviewer (anyone not on the assessment's team),
+    by name, found by part of a name or e-mail address; at most ``limit`` of them, and whether there were more."""
+    from cqcportal.accounts.models import User
+
+    team = set(report.assessment.team.exclude(user__isnull=True).values_list("user_id", flat=True))
+    team.add(report.assessment.lead_id)
+    candidates = User.objects.filter(kind=User.Kind.STAFF, is_active=True).exclude(pk__in=team)
+    if query:
+        candidates = candidates.filter(Q(full_name__icontains=query) | Q(email__icontains=query))
+    found = list(candidates.order_by("full_name", "pk").only("pk", "full_name", "email")[: limit + 1])
+    return found[:limit], len(found) > limit

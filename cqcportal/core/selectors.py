@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from cqcportal.accounts import rules as perms
-from cqcportal.accounts.models import Delegation, User
+from cqcportal.accounts.models import Delegation, ProviderMembership, User
 from cqcportal.audit.models import AuditEvent
 from cqcportal.deadlines.models import LIVE_STATES, Deadline
 from cqcportal.register.models import Location, PublishedRating
 
 
-def _with_overall(qs: QuerySet[Location]) -> QuerySet[Location]:
-    return qs.select_related("provider").prefetch_related(
-        Prefetch(
-            "published_ratings",
-            queryset=PublishedRating.objects.filter(is_current=True, key_question="overall"),
-            to_attr="current_overall",
-        )
+def _current_overall() -> Prefetch:
+    return Prefetch(
+        "published_ratings",
+        queryset=PublishedRating.objects.filter(is_current=True, key_question="overall").only(
+            "pk", "location_id", "rating"
+        ),
+        to_attr="current_overall",
     )
+
+
+def _with_overall(qs: QuerySet[Location]) -> QuerySet[Location]:
+    return qs.select_related("provider").prefetch_related(_current_overall())
 
 
 def staff_dashboard(*, user: User) -> dict:
@@ -41,26 +45,48 @@ def staff_dashboard(*, user: User) -> dict:
 
 
 def provider_dashboard(*, user: User, today: datetime.date) -> dict:
-    """What a provider's user sees first: their organisation, their locations, delegations to and from them."""
+    """What a provider's user sees first: their organisation, their locations, delegations to and from them.
+
+    Seven queries whatever the organisation's size (``test_query_budgets``): the locations carry whether this person
+    manages each, and the delegations to and from them are one read.
+    """
     membership = perms.membership_of(user)
     provider = membership.provider
-    locations = _with_overall(Location.objects.filter(provider=provider)).order_by("registration_status", "name")
-    managed_ids = set(membership.locations.values_list("pk", flat=True))
-    acting_for = perms.delegations_acting_for(user, today=today, provider_id=provider.pk)
-    given = Delegation.objects.filter(delegator=user, revoked_at__isnull=True, end_date__gte=today).select_related(
-        "delegate"
+    managed = ProviderMembership.locations.through.objects.filter(
+        providermembership_id=membership.pk, location_id=OuterRef("pk")
     )
+    locations = (
+        Location.objects.filter(provider=provider)
+        .only("pk", "provider_id", "name", "postcode", "registration_status")
+        .annotate(is_managed=Exists(managed))
+        .prefetch_related(_current_overall())
+        .order_by("registration_status", "name")
+    )
+    acting_for, given = [], []
+    for delegation in (
+        Delegation.objects.filter(revoked_at__isnull=True, end_date__gte=today)
+        .filter(Q(delegator=user) | Q(delegate=user, start_date__lte=today, provider_id=provider.pk))
+        .select_related("delegator", "delegate")
+        .order_by("start_date", "pk")
+    ):
+        if (
+            delegation.delegate_id == user.pk
+            and delegation.start_date <= today
+            and delegation.provider_id == provider.pk
+        ):
+            acting_for.append(delegation)
+        if delegation.delegator_id == user.pk:
+            given.append(delegation)
     to_do = (
         Deadline.objects.filter(provider=provider, binds="provider", state__in=LIVE_STATES)
-        .select_related("location")
-        .order_by("due_date")
+        .only("pk", "state", "due_date", "case_url", "case_description")
+        .order_by("due_date", "pk")
     )
     return {
         "to_do": to_do,
         "membership": membership,
         "provider": provider,
         "locations": locations,
-        "managed_ids": managed_ids,
         "acting_for": acting_for,
         "delegations_given": given,
     }

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from cqcportal.accounts import rules as perms
 from cqcportal.core import selectors
+from cqcportal.core.paging import ShortListPaginator
 from cqcportal.register.forms import RegisterSearchForm
 from cqcportal.register.selectors import search_choices
 
@@ -41,8 +41,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if perms.is_provider_user(user):
         context = selectors.provider_dashboard(user=user, today=timezone.localdate())
         # A national chain or an NHS trust has hundreds of locations and open windows: a page of each at a time.
-        context["to_do"] = Paginator(context["to_do"], DASHBOARD_PAGE_SIZE).get_page(request.GET.get("to-do"))
-        context["locations"] = Paginator(context["locations"], DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+        context["to_do"] = ShortListPaginator(context["to_do"], DASHBOARD_PAGE_SIZE).get_page(request.GET.get("to-do"))
+        context["locations"] = ShortListPaginator(context["locations"], DASHBOARD_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
         return render(request, "core/provider_dashboard.html", context)
     return render(request, "core/no_role.html", status=403)
 

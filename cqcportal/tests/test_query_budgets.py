@@ -92,7 +92,7 @@ PAGES: list[Page] = [
     # core
     Page("core:home", "anonymous", 1),
     Page("core:dashboard", "inspector", 10, variant="staff"),
-    Page("core:dashboard", "registered_manager", 11, variant="provider"),  # 11: each list's page counts its rows
+    Page("core:dashboard", "registered_manager", 7, variant="provider"),
     # accounts
     Page("accounts:two-factor-manage", "registered_manager", 4),
     # the public register

@@ -66,12 +66,12 @@ def report_window(report: Report):
 
 def report_deadlines(report: Report) -> tuple:
     """The report's factual accuracy check deadline (None before it is sent) and its publication target (None if it
-    has none), each with its extensions and pauses: the report page's two deadlines in three queries, not five."""
+    has none), each with its extensions (the page shows how the check's end moved): two queries, not four."""
     from cqcportal.deadlines.rules import Kind
 
     window = target = None
     rows = _deadlines_of(report, Kind.FACTUAL_ACCURACY_CHECK, Kind.PUBLICATION_TARGET)
-    for deadline in rows.prefetch_related("extensions", "pauses"):
+    for deadline in rows.prefetch_related("extensions"):
         if deadline.kind == Kind.FACTUAL_ACCURACY_CHECK and window is None and deadline.state != "cancelled":
             window = deadline
         elif deadline.kind == Kind.PUBLICATION_TARGET and target is None:

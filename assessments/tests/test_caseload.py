@@ -62,7 +62,9 @@ def test_caseload_orders_by_state_then_on_site_date_and_filters_by_state(inspect
     assert [a.pk for a in rows] == [begun.pk, early.pk, late.pk]  # in progress sorts before planned
     assert (rows[0].scored, rows[0].in_scope) == (1, 3)
     assert (rows[1].scored, rows[1].in_scope) == (0, 3)
-    assert rows[0].location.name == begun.location.name
+    assert rows[0].location_name == begun.location.name
+    assert rows[0].url == reverse("assessments:workspace", args=[begun.pk])
+    assert (rows[0].state_label, rows[1].state_label) == ("In progress", "Planned")
     planned = selectors.caseload_page(inspector, state=AssessmentState.PLANNED, per_page=50)
     assert [a.pk for a in planned.object_list] == [early.pk, late.pk]
     assert planned.paginator.count == 2

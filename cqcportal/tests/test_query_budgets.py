@@ -155,9 +155,9 @@ PAGES: list[Page] = [
     Page("deadlines:dashboard", "inspector", 10),
     # reports and the factual accuracy check
     Page("factual_accuracy:list", "inspector", 6),
-    Page("factual_accuracy:report", "inspector", 22, kwargs=_pk("report_responding"), variant="staff"),
-    Page("factual_accuracy:report", "inspector", 23, kwargs=_pk("report_check"), variant="staff, in the check"),
-    Page("factual_accuracy:report", "registered_manager", 19, kwargs=_pk("report_check"), variant="provider"),
+    Page("factual_accuracy:report", "inspector", 18, kwargs=_pk("report_responding"), variant="staff"),
+    Page("factual_accuracy:report", "inspector", 17, kwargs=_pk("report_check"), variant="staff, in the check"),
+    Page("factual_accuracy:report", "registered_manager", 16, kwargs=_pk("report_check"), variant="provider"),
     Page("factual_accuracy:versions", "inspector", 10, kwargs=_pk("report_check")),
     Page("factual_accuracy:section", "inspector", 9, kwargs=_section("report_responding"), variant="staff"),
     Page("factual_accuracy:section", "registered_manager", 13, kwargs=_section("report_check"), variant="provider"),

@@ -91,7 +91,13 @@ def _conducted_by(request: HttpRequest, pk: int, permission: str = "assessments.
 def workspace(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment(request, pk)
     in_scope = set(assessment.statements.values_list("pk", flat=True))
-    scores = {s.statement_id: s for s in StatementScore.objects.filter(assessment=assessment)}
+    # The working needs each score's statement and value, not the findings written with it.
+    scores = {
+        s.statement_id: s
+        for s in StatementScore.objects.filter(assessment=assessment).only(
+            "pk", "assessment_id", "statement_id", "score"
+        )
+    }
     location = assessment.location
     # Read once, for whether the service is rated and which of the framework's rules for first scores apply.
     location.service_types_list = list(location.service_types.all())

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 import zipfile
 from zoneinfo import ZoneInfo
 
@@ -369,6 +370,22 @@ def test_versions_page_shows_what_changed_section_by_section(responding, inspect
     assert "What changed from version 1 to version 2" in page.text
     assert "<ins>Training was 95% complete at the visit.</ins>" in page.text
     assert page.text.count("app-diff") == 1  # only the edited section
+
+
+@pytest.mark.django_db
+def test_report_page_counts_its_versions_and_names_who_sent_the_comments(responding, inspector, provider_user, client):
+    """The version count and the submission come with the report's own read; each must still be right."""
+    report = responding
+    client.force_login(inspector)
+    page = client.get(f"/reports/{report.pk}/").text
+    assert re.search(r"Versions</dt><dd [^>]*>1 – <a ", page)  # as sent for the check
+    assert f"Comments sent by {provider_user.full_name} at" in page
+    for comment in Comment.objects.all():
+        services.comment_respond(by=inspector, comment=comment, outcome="partly_accepted", response="In part.")
+    services.section_edit(by=inspector, section=_statement_sections(report)[0], body="Amended.")
+    services.report_send_for_independent_check(by=inspector, report=report)
+    page = client.get(f"/reports/{report.pk}/").text
+    assert re.search(r"Versions</dt><dd [^>]*>2 – <a ", page)  # and as amended
 
 
 # --- Two people at once -------------------------------------------------------------------------------------

@@ -75,7 +75,10 @@ def assessment_new(request: HttpRequest, location_pk: int) -> HttpResponse:
 
 def _assessment(request: HttpRequest, pk: int) -> Assessment:
     _staff_only(request)
-    return get_object_or_404(Assessment.objects.select_related("location__provider", "lead"), pk=pk)
+    assessment = selectors.assessment_for_staff(pk)
+    if assessment is None:
+        raise Http404("No assessment here.")
+    return assessment
 
 
 def _conducted_by(request: HttpRequest, pk: int, permission: str = "assessments.conduct") -> Assessment:
@@ -90,17 +93,11 @@ def _conducted_by(request: HttpRequest, pk: int, permission: str = "assessments.
 @login_required
 def workspace(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment(request, pk)
-    in_scope = set(assessment.statements.values_list("pk", flat=True))
-    # The working needs each score's statement and value, not the findings written with it.
-    scores = {
-        s.statement_id: s
-        for s in StatementScore.objects.filter(assessment=assessment).only(
-            "pk", "assessment_id", "statement_id", "score"
-        )
-    }
+    rows = selectors.workspace_rows(assessment)
+    in_scope, scores = rows.in_scope, rows.scores
     location = assessment.location
     # Read once, for whether the service is rated and which of the framework's rules for first scores apply.
-    location.service_types_list = list(location.service_types.all())
+    location.service_types_list = rows.service_types
     is_rated = services.location_is_rated(location)
     working = location_working(location, preview=assessment, preview_scores=list(scores.values())) if is_rated else None
     regulations = None if is_rated else location_regulations(location, preview=assessment)
@@ -119,6 +116,8 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
             "is_rated": is_rated,
             "regulations": regulations,
             "judged": judged,
+            "team": rows.team,
+            "information_requests": rows.information_requests,
         },
     )
 

@@ -17,6 +17,8 @@ from assessments.models import (
     StatementScore,
 )
 from cqcportal.accounts import rules as perms
+from cqcportal.core.compiled import CompiledRead
+from cqcportal.register.models import ServiceType
 
 
 def information_requests_visible_to(user) -> QuerySet[InformationRequest]:
@@ -175,3 +177,55 @@ def independent_reviewer_candidates(report, *, query: str, limit: int) -> tuple[
         candidates = candidates.filter(Q(full_name__icontains=query) | Q(email__icontains=query))
     found = list(candidates.order_by("full_name", "pk").only("pk", "full_name", "email")[: limit + 1])
     return found[:limit], len(found) > limit
+
+
+# --- the assessment workspace's reads, compiled once (cqcportal.core.compiled) ---------------------------------------
+
+_ASSESSMENT_FOR_STAFF = CompiledRead(
+    lambda pk: Assessment.objects.select_related("location__provider", "lead").filter(pk=pk)[:1], pk=int
+)
+_IN_SCOPE = CompiledRead(
+    lambda assessment_id: Assessment.statements.through.objects.filter(assessment_id=assessment_id)
+    .order_by()
+    .values_list("qualitystatement_id", flat=True),
+    assessment_id=int,
+)
+# The working needs each score's statement and value, not the findings written with it.
+_SCORES = CompiledRead(
+    lambda assessment_id: StatementScore.objects.filter(assessment_id=assessment_id).only(
+        "pk", "assessment_id", "statement_id", "score"
+    ),
+    assessment_id=int,
+)
+_SERVICE_TYPES = CompiledRead(lambda location_id: ServiceType.objects.filter(locations=location_id), location_id=int)
+_TEAM = CompiledRead(
+    lambda assessment_id: AssessmentTeamMember.objects.filter(assessment_id=assessment_id), assessment_id=int
+)
+_REQUESTS = CompiledRead(
+    lambda assessment_id: InformationRequest.objects.filter(assessment_id=assessment_id), assessment_id=int
+)
+
+
+def assessment_for_staff(pk: int) -> Assessment | None:
+    """The assessment with its location, provider and lead (staff pages: staff may open any assessment); or None."""
+    return _ASSESSMENT_FOR_STAFF.first(pk=pk)
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkspaceRows:
+    in_scope: set[int]
+    scores: dict[int, StatementScore]  # statement id -> score
+    service_types: list
+    team: list[AssessmentTeamMember]
+    information_requests: list[InformationRequest]
+
+
+def workspace_rows(assessment: Assessment) -> WorkspaceRows:
+    """The rows the assessment workspace shows besides the working: its scope, scores, team and requests."""
+    return WorkspaceRows(
+        in_scope=set(_IN_SCOPE.all(assessment_id=assessment.pk)),
+        scores={s.statement_id: s for s in _SCORES.all(assessment_id=assessment.pk)},
+        service_types=_SERVICE_TYPES.all(location_id=assessment.location_id),
+        team=_TEAM.all(assessment_id=assessment.pk),
+        information_requests=_REQUESTS.all(assessment_id=assessment.pk),
+    )

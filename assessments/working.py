@@ -27,6 +27,7 @@ from assessments.models import (
     StatementScore,
     StatementScoreChange,
 )
+from cqcportal.core.compiled import CompiledRead
 from cqcportal.register.models import KeyQuestion, Location, PublishedRating
 
 SOURCE_UPDATED = "updated"
@@ -93,11 +94,44 @@ class LocationWorking:
     calculated_overall: ratings.Rating | None = None
 
 
+# A location's working is read by its profile, its rating working page and the assessment workspace: its reads
+# are compiled once (cqcportal.core.compiled), apart from the score changes' variable list of assessments.
+_PREVIOUS_RATINGS = CompiledRead(
+    lambda location_id: PublishedRating.objects.filter(
+        location_id=location_id, is_current=True, source=PublishedRating.Source.PREVIOUS_MODEL
+    ).exclude(key_question=KeyQuestion.OVERALL),
+    location_id=int,
+)
+_CURRENT_STATEMENTS = CompiledRead(lambda: QualityStatement.objects.filter(retired_at__isnull=True).order_by("order"))
+
+
+def _latest_scores(location_id, *, published_only: bool):
+    scores = StatementScore.objects.filter(
+        assessment__location_id=location_id, assessment__state=AssessmentState.COMPLETED
+    ).order_by("statement_id", "-assessment__completed_at", "-pk")
+    if published_only:
+        scores = scores.filter(assessment__reports__state="published")
+    # Four values a score: years of assessments' findings text stay in the database.
+    return scores.values_list("statement_id", "score", "assessment__completed_at", "assessment_id")
+
+
+_LATEST_SCORES = {
+    published_only: CompiledRead(
+        lambda location_id, published_only=published_only: _latest_scores(location_id, published_only=published_only),
+        location_id=int,
+    )
+    for published_only in (False, True)
+}
+_DEPARTURES = CompiledRead(
+    lambda assessment_id: RatingDeparture.objects.filter(assessment_id=assessment_id).exclude(
+        review_state=RatingDeparture.ReviewState.REJECTED
+    ),
+    assessment_id=int,
+)
+
+
 def _previous_ratings(location) -> dict[str, PublishedRating]:
-    rows = PublishedRating.objects.filter(
-        location=location, is_current=True, source=PublishedRating.Source.PREVIOUS_MODEL
-    ).exclude(key_question=KeyQuestion.OVERALL)
-    return {r.key_question: r for r in rows}
+    return {r.key_question: r for r in _PREVIOUS_RATINGS.all(location_id=location.pk)}
 
 
 _LIMIT_SEVERITY = {"requirement_notice": 1, "warning_notice": 2, "condition": 2}
@@ -130,10 +164,22 @@ def _strictest(limits: dict[str, tuple[str, str]], key_question: str, action: st
         limits[key_question] = (action, reason)
 
 
+_LIMITS_OF_LOCATION = {
+    published_only: CompiledRead(
+        lambda today, location_id, published_only=published_only: _limits_in_force(
+            today, published_only=published_only
+        ).filter(location_id=location_id),
+        today=datetime.date,
+        location_id=int,
+    )
+    for published_only in (False, True)
+}
+
+
 def _limits_with_causes(location, today, published_only) -> dict[str, tuple[str, str]]:
     """By key question: the strictest limit in force and its cause, in words."""
     limits: dict[str, tuple[str, str]] = {}
-    rows = _limits_in_force(today or timezone.localdate(), published_only=published_only).filter(location=location)
+    rows = _LIMITS_OF_LOCATION[published_only].all(today=today or timezone.localdate(), location_id=location.pk)
     for row in rows:
         _strictest(limits, row.key_question, row.action, row.reason)
     return limits
@@ -174,17 +220,9 @@ def location_working(
     assessment's scores, when the caller has read them already. A location with ``service_types_list`` set (its
     service types, read already) is not asked for them again.
     """
-    statements = list(QualityStatement.objects.filter(retired_at__isnull=True).order_by("order"))
-    scores = StatementScore.objects.filter(
-        assessment__location=location, assessment__state=AssessmentState.COMPLETED
-    ).order_by("statement_id", "-assessment__completed_at", "-pk")
-    if published_only:
-        scores = scores.filter(assessment__reports__state="published")
+    statements = _CURRENT_STATEMENTS.all()
     latest: dict[int, tuple[int, datetime.date, int]] = {}
-    # Four values a score: years of assessments' findings text stay in the database.
-    for statement_id, score, completed_at, assessment_id in scores.values_list(
-        "statement_id", "score", "assessment__completed_at", "assessment_id"
-    ):
+    for statement_id, score, completed_at, assessment_id in _LATEST_SCORES[published_only].all(location_id=location.pk):
         if statement_id not in latest:
             latest[statement_id] = (score, timezone.localdate(completed_at), assessment_id)
     newest_assessment = _newest(latest)
@@ -200,12 +238,7 @@ def location_working(
         causes = _limits_with_causes(location, None, published_only)
     departures = {}
     if newest_assessment is not None:
-        departures = {
-            d.key_question: d
-            for d in RatingDeparture.objects.filter(assessment_id=newest_assessment).exclude(
-                review_state=RatingDeparture.ReviewState.REJECTED
-            )
-        }
+        departures = {d.key_question: d for d in _DEPARTURES.all(assessment_id=newest_assessment)}
     changes: dict[tuple[int, int], list] = {}
     for change in StatementScoreChange.objects.filter(assessment_id__in={v[2] for v in latest.values()}).select_related(
         "statement"

@@ -321,6 +321,8 @@ SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 # Saved at most once a minute by accounts.session.SessionActivityMiddleware, not on every request.
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_SAMESITE = "Lax"
+# Django's database sessions, with the row's read compiled once per connection (cqcportal.core.compiled).
+SESSION_ENGINE = "cqcportal.accounts.session_store"
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,10 +1,19 @@
 """Reads for reports, scoped to who may see them."""
 
-from django.db.models import CharField, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import CharField, Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Cast, Coalesce
 
 from cqcportal.accounts import rules as perms
-from factual_accuracy.models import Comment, Report, ReportState
+from cqcportal.core.compiled import CompiledRead
+from factual_accuracy.models import (
+    Comment,
+    ExtensionRequest,
+    InformationQuery,
+    Report,
+    ReportSection,
+    ReportState,
+    ReportVersion,
+)
 
 # A provider sees its draft from the moment it is sent for the factual accuracy check.
 PROVIDER_VISIBLE = [
@@ -29,6 +38,79 @@ def reports_visible_to(user) -> QuerySet[Report]:
     )
 
 
+# --- the report page's reads, compiled once (cqcportal.core.compiled: the page is the factual accuracy check's
+# busiest, and compiling its reads cost Django more than PostgreSQL took to answer them) ---------------------------
+
+
+def _report_for_page():
+    # The report with its sent comments' heading and how many versions it has, in the one read.
+    versions = ReportVersion.objects.filter(report=OuterRef("pk")).order_by().values("report").annotate(n=Count("*"))
+    return Report.objects.select_related(
+        "location", "provider", "assessment", "submission__submitted_by", "submission__on_behalf_of"
+    ).annotate(version_count=Coalesce(Subquery(versions.values("n")), 0))
+
+
+_REPORT_FOR_STAFF = CompiledRead(lambda pk: _report_for_page().filter(pk=pk)[:1], pk=int)
+_REPORT_FOR_PROVIDER = CompiledRead(
+    lambda pk, provider_id: _report_for_page().filter(
+        pk=pk,
+        provider_id=provider_id,
+        location__provider_id=provider_id,
+        state__in=PROVIDER_VISIBLE,
+    )[:1],
+    pk=int,
+    provider_id=int,
+)
+
+
+def report_for_page(user, pk: int) -> Report | None:
+    """The report as ``reports_visible_to`` would give it, with its submission and ``version_count``; or None."""
+    if perms.is_regulator_staff(user):
+        return _REPORT_FOR_STAFF.first(pk=pk)
+    membership = perms.membership_of(user)
+    if membership is None:
+        return None
+    return _REPORT_FOR_PROVIDER.first(pk=pk, provider_id=membership.provider_id)
+
+
+def _comments(report_id, *, sent_only: bool):
+    qs = Comment.objects.filter(report_id=report_id).select_related("section", "created_by", "responded_by")
+    qs = qs.prefetch_related("files")
+    return qs.filter(submission__isnull=False) if sent_only else qs
+
+
+_SENT_COMMENTS = CompiledRead(lambda report_id: _comments(report_id, sent_only=True), report_id=int)
+_ALL_COMMENTS = CompiledRead(lambda report_id: _comments(report_id, sent_only=False), report_id=int)
+_SECTIONS = CompiledRead(
+    lambda report_id: ReportSection.objects.filter(report_id=report_id).order_by("order"), report_id=int
+)
+_EXTENSION_REQUESTS = CompiledRead(
+    lambda report_id: ExtensionRequest.objects.filter(report_id=report_id).select_related("requested_by", "decided_by"),
+    report_id=int,
+)
+_QUERIES = CompiledRead(
+    lambda report_id: InformationQuery.objects.filter(report_id=report_id).select_related(
+        "asked_by", "answered_by", "section"
+    ),
+    report_id=int,
+)
+
+
+def report_page_lists(user, report: Report) -> dict[str, list]:
+    """The report page's lists: the comments ``user`` may see (as ``comments_visible_to``), the sections in order,
+    the extension requests and the information queries, each with the people and sections they show."""
+    comments = (_SENT_COMMENTS if perms.is_regulator_staff(user) else _ALL_COMMENTS).all(report_id=report.pk)
+    lists = {
+        "comments": comments,
+        "sections": _SECTIONS.all(report_id=report.pk),
+        "extensions": _EXTENSION_REQUESTS.all(report_id=report.pk),
+        "queries": _QUERIES.all(report_id=report.pk),
+    }
+    for row in (*comments, *lists["sections"], *lists["extensions"], *lists["queries"]):
+        row.report = report
+    return lists
+
+
 def comments_visible_to(user, report: Report) -> QuerySet[Comment]:
     """The provider sees all its comments, drafts included; staff see only comments that were sent to them.
 
@@ -41,15 +123,25 @@ def comments_visible_to(user, report: Report) -> QuerySet[Comment]:
     return qs
 
 
-def _deadlines_of(report: Report, *kinds):
+def _deadlines_of(report: Report | str, *kinds):
     from cqcportal.deadlines.models import Deadline
 
     return Deadline.objects.filter(
         content_type__model="report",
         content_type__app_label="factual_accuracy",
-        object_id=str(report.pk),
+        object_id=report if isinstance(report, str) else str(report.pk),
         kind__in=kinds,
     ).order_by("-pk")
+
+
+def _check_and_target(object_id):
+    from cqcportal.deadlines.rules import Kind
+
+    rows = _deadlines_of(object_id, Kind.FACTUAL_ACCURACY_CHECK, Kind.PUBLICATION_TARGET)
+    return rows.prefetch_related("extensions")
+
+
+_CHECK_AND_TARGET = CompiledRead(_check_and_target, object_id=str)
 
 
 def report_window(report: Report):
@@ -70,8 +162,7 @@ def report_deadlines(report: Report) -> tuple:
     from cqcportal.deadlines.rules import Kind
 
     window = target = None
-    rows = _deadlines_of(report, Kind.FACTUAL_ACCURACY_CHECK, Kind.PUBLICATION_TARGET)
-    for deadline in rows.prefetch_related("extensions"):
+    for deadline in _CHECK_AND_TARGET.all(object_id=str(report.pk)):
         if deadline.kind == Kind.FACTUAL_ACCURACY_CHECK and window is None and deadline.state != "cancelled":
             window = deadline
         elif deadline.kind == Kind.PUBLICATION_TARGET and target is None:

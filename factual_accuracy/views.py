@@ -9,8 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,7 +20,7 @@ from cqcportal.accounts import rules as perms
 from cqcportal.audit.services import audit_access_record
 from cqcportal.deadlines import selectors as deadline_selectors
 from factual_accuracy import selectors, services
-from factual_accuracy.models import ExtensionRequest, ReportSection, ReportState, ReportVersion
+from factual_accuracy.models import ExtensionRequest, ReportSection, ReportState
 from factual_accuracy.selectors import reports_visible_to
 
 
@@ -69,21 +67,16 @@ def report_page_context(request: HttpRequest, report, *, window=None) -> dict:
 
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    # The report with its sent comments' heading and how many versions it has, in the one read.
-    versions = ReportVersion.objects.filter(report=OuterRef("pk")).order_by().values("report").annotate(n=Count("*"))
-    report = get_object_or_404(
-        reports_visible_to(request.user)
-        .select_related("submission__submitted_by", "submission__on_behalf_of")
-        .annotate(version_count=Coalesce(Subquery(versions.values("n")), 0)),
-        pk=pk,
-    )
+    report = selectors.report_for_page(request.user, pk)
+    if report is None:
+        raise Http404("No report here.")
     window, target = selectors.report_deadlines(report)
     context = report_page_context(request, report, window=window)
-    comments = list(selectors.comments_visible_to(request.user, report))
+    lists = selectors.report_page_lists(request.user, report)
+    comments, sections = lists["comments"], lists["sections"]
     by_section: dict[int, list] = {}
     for comment in comments:
         by_section.setdefault(comment.section_id, []).append(comment)
-    sections = list(report.sections.order_by("order"))
     for section in sections:
         section.visible_comments = by_section.get(section.pk, [])
     holidays = deadline_selectors.extra_holidays()
@@ -96,8 +89,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "target": target,
             "age_days": _age(report, target, holidays),
             "days_left": _left(target, holidays),
-            "extensions": list(report.extension_requests.select_related("requested_by", "decided_by")),
-            "queries": list(report.queries.select_related("asked_by", "answered_by", "section")),
+            "extensions": lists["extensions"],
+            "queries": lists["queries"],
             "submission": getattr(report, "submission", None) if report.state != ReportState.DRAFTING else None,
             "pending_extension": ExtensionRequest.State.PENDING,
             "unanswered": sum(1 for c in comments if c.submission_id and not c.outcome),

@@ -1,17 +1,34 @@
 from django.conf import settings
+from django.db.models import Count
 from django.utils.functional import SimpleLazyObject
+
+from cqcportal.core.compiled import CompiledRead
+
+
+def _unread_count(recipient_id):
+    from cqcportal.notifications.models import Notification
+
+    # Grouped by the recipient so that the count is one row, or none when nothing is unread.
+    return (
+        Notification.objects.filter(recipient_id=recipient_id, read_at__isnull=True)
+        .order_by()
+        .values("recipient_id")
+        .annotate(n=Count("pk"))
+        .values_list("n", flat=True)
+    )
+
+
+_UNREAD = CompiledRead(_unread_count, recipient_id=int)
 
 
 def portal(request) -> dict:
     """The regulator's name and service name for every page's header, and the signed-in user's unread count."""
 
     def unread() -> int:
-        from cqcportal.notifications.models import Notification
-
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return 0
-        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        return _UNREAD.first(recipient_id=user.pk) or 0
 
     from cqcportal.accounts.session import session_seconds_left
     from cqcportal.accounts.two_factor import session_needs_second_factor

@@ -15,12 +15,16 @@ from cqcportal.accounts.models import (
     ProviderRole,
     User,
 )
+from cqcportal.core.compiled import CompiledRead
 from cqcportal.deadlines.models import LIVE_STATES, Deadline, ExtraHoliday
+
+# Read by most pages that show a deadline: compiled once (cqcportal.core.compiled).
+_EXTRA_HOLIDAYS = CompiledRead(lambda: ExtraHoliday.objects.order_by().values_list("date", flat=True))
 
 
 def extra_holidays() -> frozenset[datetime.date]:
     """One-off bank holidays that admin staff added, for the working-day calendar."""
-    return frozenset(ExtraHoliday.objects.values_list("date", flat=True))
+    return frozenset(_EXTRA_HOLIDAYS.all())
 
 
 class Contact(NamedTuple):

@@ -1,0 +1,211 @@
+"""Hot reads whose SQL Django compiles once per connection, not on every request.
+
+Turning a queryset into SQL costs Django about 0.3-0.5 ms a statement (choosing columns, joins, ordering,
+quoting names), which on the national register was a quarter of a signed-in page and more than PostgreSQL
+took to answer (docs/adr/0013-national-scale.md, "Compiled reads"). A ``CompiledRead`` builds its
+queryset once with stand-in parameter values, keeps the SQL and where each stand-in went, and afterwards
+only swaps the values in and turns the rows into objects the way Django's own iterables do.
+
+It is for a fixed shape of read with scalar parameters (ids, strings, datetimes). The stand-ins must reach
+the SQL unchanged: a parameter Django transforms (``__icontains`` wraps it in ``%``), or one whose value
+changes the SQL's shape (``None``, a list for ``__in``), is refused when the read is first compiled, so a
+misuse fails loudly in the first test that runs it rather than reading the wrong rows.
+
+On SQLite (the embedded demo) the queryset is simply run: its parameters are adapted in Python, and the
+demo has no national-scale traffic to save.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, router
+from django.db.models import Model, QuerySet, prefetch_related_objects
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    NamedValuesListIterable,
+    ValuesIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
+from django.db.models.utils import create_namedtuple_class
+
+# Stand-in values nobody's data holds, one per parameter, of the parameter's type.
+_INT_BASE = 7_300_000_000_000_000
+_DATETIME_BASE = dt.datetime(1903, 2, 5, 7, 11, 13, tzinfo=dt.UTC)
+_DATE_BASE = dt.date(1903, 2, 5)
+
+
+def _stand_in(kind: type, n: int) -> Any:
+    if kind is int:
+        return _INT_BASE + n
+    if kind is str:
+        return f"\x1fcompiled-read-parameter-{n}\x1f"
+    if kind is dt.datetime:
+        return _DATETIME_BASE + dt.timedelta(microseconds=n + 1)
+    if kind is dt.date:
+        return _DATE_BASE + dt.timedelta(days=n + 1)
+    raise ImproperlyConfigured(f"CompiledRead parameters may be int, str, datetime or date, not {kind!r}.")
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple
+    positions: tuple[tuple[str, int], ...]
+    converters: dict
+    compiler: Any
+    shape: str  # "models", "values", "tuples", "flat" or "named"
+    names: tuple[str, ...]
+    model_start: int = 0
+    model_end: int = 0
+    init_list: tuple[str, ...] = ()
+    populators: tuple = ()
+    annotation_col_map: dict | None = None
+    prefetch: tuple = ()
+
+
+class CompiledRead:
+    """One read, ``build(**parameters) -> QuerySet``, compiled to SQL once per database connection.
+
+    ``parameters`` names each of ``build``'s keyword arguments with its type (int, str, datetime or date).
+    Call ``all(**values)`` for the rows as a list (model objects, dicts or tuples, as the queryset would give),
+    or ``first(**values)`` for the first row or None.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet], **parameters: type) -> None:
+        self.build = build
+        self.parameters = parameters
+        # Keyed by the connection object, which is per thread: the compiler keeps its connection, and the
+        # test server and Celery's threads each have their own.
+        self._by_connection: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def all(self, **values: Any) -> list:
+        """The rows for these parameter values, as the queryset would give them.
+
+        :raises ImproperlyConfigured: on first use, if a parameter does not reach the SQL unchanged.
+        """
+        if set(values) != set(self.parameters):
+            raise TypeError(f"CompiledRead expects {sorted(self.parameters)}, got {sorted(values)}.")
+        probe = self._model_of_build()
+        alias = router.db_for_read(probe)
+        connection = connections[alias]
+        if connection.vendor != "postgresql":
+            return list(self.build(**values))
+        compiled = self._by_connection.get(connection)
+        if compiled is None:
+            compiled = self._compile(alias, connection)
+            self._by_connection[connection] = compiled
+        params = list(compiled.params)
+        for name, index in compiled.positions:
+            params[index] = values[name]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        if compiled.converters:
+            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+        return self._shape(compiled, rows, alias)
+
+    def first(self, **values: Any) -> Any:
+        """The first row for these values, or None."""
+        rows = self.all(**values)
+        return rows[0] if rows else None
+
+    def _model_of_build(self) -> type[Model]:
+        model = getattr(self, "_model", None)
+        if model is None:
+            model = self._model = self.build(**self._stand_ins()).model
+        return model
+
+    def _stand_ins(self) -> dict[str, Any]:
+        return {name: _stand_in(kind, n) for n, (name, kind) in enumerate(self.parameters.items())}
+
+    def _compile(self, alias: str, connection) -> _Compiled:
+        stand_ins = self._stand_ins()
+        queryset = self.build(**stand_ins)
+        compiler = queryset.query.get_compiler(using=alias, connection=connection)
+        sql, params = compiler.as_sql()
+        params = tuple(params)
+        positions = []
+        for name, stand_in in stand_ins.items():
+            found = [i for i, p in enumerate(params) if type(p) is type(stand_in) and p == stand_in]
+            if not found:
+                raise ImproperlyConfigured(
+                    f"CompiledRead parameter {name!r} does not reach the SQL unchanged; run the queryset instead."
+                )
+            positions.extend((name, i) for i in found)
+        fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+        converters = compiler.get_converters(fields)
+        iterable = queryset._iterable_class
+        common = {
+            "sql": sql,
+            "params": params,
+            "positions": tuple(positions),
+            "converters": converters,
+            "compiler": compiler,
+            "prefetch": tuple(queryset._prefetch_related_lookups),
+        }
+        if iterable is ModelIterable:
+            if queryset._known_related_objects:
+                raise ImproperlyConfigured("CompiledRead does not take querysets reached through a related object.")
+            select, klass_info = compiler.select, compiler.klass_info
+            select_fields = klass_info["select_fields"]
+            start, end = select_fields[0], select_fields[-1] + 1
+            return _Compiled(
+                **common,
+                shape="models",
+                names=(),
+                model_start=start,
+                model_end=end,
+                init_list=tuple(f[0].target.attname for f in select[start:end]),
+                populators=tuple(get_related_populators(klass_info, select, alias)),
+                annotation_col_map=compiler.annotation_col_map,
+            )
+        query = queryset.query
+        if query.selected:
+            names = tuple(query.selected)
+        else:
+            names = (*query.extra_select, *query.values_select, *query.annotation_select)
+        if iterable is NamedValuesListIterable and queryset._fields:
+            names = tuple(queryset._fields)
+        shapes = {
+            ValuesIterable: "values",
+            ValuesListIterable: "tuples",
+            FlatValuesListIterable: "flat",
+            NamedValuesListIterable: "named",
+        }
+        if iterable not in shapes or common["prefetch"]:
+            raise ImproperlyConfigured(f"CompiledRead does not take {iterable.__name__} querysets.")
+        return _Compiled(**common, shape=shapes[iterable], names=tuple(names))
+
+    @staticmethod
+    def _shape(compiled: _Compiled, rows: list, alias: str) -> list:
+        if compiled.shape == "models":
+            model_cls = compiled.compiler.klass_info["model"]
+            start, end, init_list = compiled.model_start, compiled.model_end, list(compiled.init_list)
+            objects = []
+            for row in rows:
+                obj = model_cls.from_db(alias, init_list, row[start:end])
+                for populator in compiled.populators:
+                    populator.populate(row, obj)
+                if compiled.annotation_col_map:
+                    for attr_name, col_pos in compiled.annotation_col_map.items():
+                        setattr(obj, attr_name, row[col_pos])
+                objects.append(obj)
+            if compiled.prefetch and objects:
+                prefetch_related_objects(objects, *compiled.prefetch)
+            return objects
+        if compiled.shape == "values":
+            return [dict(zip(compiled.names, row, strict=True)) for row in rows]
+        if compiled.shape == "flat":
+            return [row[0] for row in rows]
+        if compiled.shape == "named":
+            row_type = create_namedtuple_class(*compiled.names)
+            return [tuple.__new__(row_type, row) for row in rows]
+        return [tuple(row) for row in rows]

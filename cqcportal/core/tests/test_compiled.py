@@ -1,0 +1,130 @@
+"""Reads compiled once: the same rows as the queryset, for each set of values, with one query each."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, connections
+from django.db.models import Count, F, OuterRef, Subquery
+from django.test.utils import CaptureQueriesContext
+
+from cqcportal.accounts.models import User
+from cqcportal.core.compiled import CompiledRead
+from cqcportal.register.models import Location, Provider
+from cqcportal.tests.factories import LocationFactory, ProviderFactory, ProviderUserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _locations_of(provider_id):
+    return (
+        Location.objects.select_related("provider")
+        .filter(provider_id=provider_id)
+        .annotate(siblings=Subquery(Provider.objects.filter(pk=OuterRef("provider_id")).values("pk")[:1]))
+        .order_by("name")
+    )
+
+
+def _snapshot(objects):
+    return [(o.pk, o.name, o.provider.name, o.siblings) for o in objects]
+
+
+def test_model_rows_with_their_related_objects_and_annotations_match_the_queryset_for_each_value():
+    first, second = ProviderFactory(), ProviderFactory()
+    LocationFactory.create_batch(3, provider=first)
+    LocationFactory.create_batch(2, provider=second)
+    read = CompiledRead(_locations_of, provider_id=int)
+    for provider in (first, second, first):
+        with CaptureQueriesContext(connection) as ctx:
+            got = read.all(provider_id=provider.pk)
+        assert len(ctx.captured_queries) == 1
+        assert _snapshot(got) == _snapshot(_locations_of(provider.pk))
+        assert {o.provider_id for o in got} == {provider.pk}
+        assert all(o._state.db == "default" and not o._state.adding for o in got)
+    assert read.all(provider_id=-1) == []
+
+
+def test_the_sql_is_compiled_once_per_connection():
+    provider = ProviderFactory()
+    LocationFactory(provider=provider)
+    read = CompiledRead(_locations_of, provider_id=int)
+    read.all(provider_id=provider.pk)
+    compiled = read._by_connection[connections["default"]]
+    read.all(provider_id=provider.pk + 1)
+    assert read._by_connection[connections["default"]] is compiled
+
+
+def test_values_tuples_flat_and_named_rows_match_the_queryset():
+    provider = ProviderFactory()
+    LocationFactory.create_batch(2, provider=provider)
+
+    def build(shape):
+        def inner(provider_id):
+            qs = Location.objects.filter(provider_id=provider_id).order_by("pk")
+            if shape == "values":
+                return qs.values("name", "pk", provider_name=F("provider__name"))
+            if shape == "tuples":
+                return qs.values_list("name", "pk")
+            if shape == "flat":
+                return qs.values_list("pk", flat=True)
+            return qs.values_list("pk", "name", named=True)
+
+        return inner
+
+    for shape in ("values", "tuples", "flat", "named"):
+        got = CompiledRead(build(shape), provider_id=int).all(provider_id=provider.pk)
+        assert got == list(build(shape)(provider.pk)), shape
+    named = CompiledRead(build("named"), provider_id=int).first(provider_id=provider.pk)
+    assert named.name == Location.objects.filter(provider=provider).order_by("pk")[0].name
+
+
+def test_strings_and_datetimes_are_parameters_too():
+    user = ProviderUserFactory(email="compiled@example.org")
+    read = CompiledRead(
+        lambda email, joined_before: User.objects.filter(email=email, date_joined__lt=joined_before),
+        email=str,
+        joined_before=dt.datetime,
+    )
+    later = user.date_joined + dt.timedelta(seconds=1)
+    assert [u.pk for u in read.all(email="compiled@example.org", joined_before=later)] == [user.pk]
+    assert read.all(email="compiled@example.org", joined_before=user.date_joined) == []
+    assert read.first(email="someone@example.org", joined_before=later) is None
+
+
+def test_prefetched_relations_come_with_the_rows():
+    provider = ProviderFactory()
+    LocationFactory.create_batch(2, provider=provider)
+    read = CompiledRead(
+        lambda provider_id: Provider.objects.filter(pk=provider_id).prefetch_related("locations"), provider_id=int
+    )
+    expected = set(provider.locations.values_list("pk", flat=True))
+    got = read.first(provider_id=provider.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        assert {loc.pk for loc in got.locations.all()} == expected
+    assert len(ctx.captured_queries) == 0
+
+
+def test_a_parameter_django_transforms_is_refused_when_first_compiled():
+    read = CompiledRead(lambda name: Location.objects.filter(name__icontains=name), name=str)
+    with pytest.raises(ImproperlyConfigured, match="does not reach the SQL unchanged"):
+        read.all(name="care")
+
+
+def test_wrong_parameter_names_and_types_are_refused():
+    with pytest.raises(ImproperlyConfigured):
+        CompiledRead(lambda flag: Location.objects.filter(is_active=flag), flag=bool).all(flag=True)
+    read = CompiledRead(lambda provider_id: Location.objects.filter(provider_id=provider_id), provider_id=int)
+    with pytest.raises(TypeError):
+        read.all(provider=1)
+
+
+def test_aggregates_in_values_compile_too():
+    provider = ProviderFactory()
+    LocationFactory.create_batch(3, provider=provider)
+    read = CompiledRead(
+        lambda provider_id: Provider.objects.filter(pk=provider_id)
+        .annotate(n=Count("locations"))
+        .values_list("n", flat=True),
+        provider_id=int,
+    )
+    assert read.first(provider_id=provider.pk) == 3

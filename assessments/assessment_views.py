@@ -29,6 +29,7 @@ from assessments.models import (
 from assessments.working import FLAG_TEXT, location_flags, location_regulations, location_working
 from cqcportal.accounts import rules as perms
 from cqcportal.audit.services import DOCUMENT_DOWNLOAD, audit_access_record
+from cqcportal.core.links import link_maker
 from cqcportal.core.public_cache import cached_for_the_public
 from cqcportal.register.models import Location
 
@@ -103,6 +104,11 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
     regulations = None if is_rated else location_regulations(location, preview=assessment)
     judged = set() if is_rated else set(assessment.regulations_judgements.values_list("statement_id", flat=True))
     flags = [FLAG_TEXT[f] for f in location_flags(assessment.location)]
+    # The statements' links, from one reverse (cqcportal.core.links).
+    statement_link = link_maker("assessments:statement", assessment.pk)
+    for kq in working.key_questions if working is not None else regulations:
+        for line in kq.lines:
+            line.url = statement_link(line.statement.slug)
     return render(
         request,
         "assessments/workspace.html",

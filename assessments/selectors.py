@@ -7,7 +7,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import BooleanField, Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 
 from assessments.models import (
     Assessment,
@@ -18,6 +17,7 @@ from assessments.models import (
 )
 from cqcportal.accounts import rules as perms
 from cqcportal.core.compiled import CompiledRead
+from cqcportal.core.links import link_maker
 from cqcportal.register.models import ServiceType
 
 
@@ -143,13 +143,12 @@ def caseload_page(user, *, state: str = "", page_number=None, per_page: int) -> 
         )
     )
     kinds, states = dict(Assessment.Kind.choices), dict(AssessmentState.choices)
-    # One reverse for the page: the workspace's address with a placeholder the ids are put in.
-    url = reverse("assessments:workspace", kwargs={"pk": 0}).replace("/0/", "/{}/")
+    workspace_link = link_maker("assessments:workspace")
     rows = {}
     for pk, kind, announced, state_, onsite, location_name, provider_name, in_scope_n, scored_n in values:
         rows[pk] = CaseloadRow(
             pk=pk,
-            url=url.format(pk),
+            url=workspace_link(pk),
             location_name=location_name,
             provider_name=provider_name,
             kind=kind,

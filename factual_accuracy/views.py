@@ -18,6 +18,7 @@ from assessments.models import Assessment
 from cqcportal import workdays
 from cqcportal.accounts import rules as perms
 from cqcportal.audit.services import audit_access_record
+from cqcportal.core.links import link_maker
 from cqcportal.deadlines import selectors as deadline_selectors
 from factual_accuracy import selectors, services
 from factual_accuracy.models import ExtensionRequest, ReportSection, ReportState
@@ -77,8 +78,10 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     by_section: dict[int, list] = {}
     for comment in comments:
         by_section.setdefault(comment.section_id, []).append(comment)
+    section_link = link_maker("factual_accuracy:section", report.pk)
     for section in sections:
         section.visible_comments = by_section.get(section.pk, [])
+        section.url = section_link(section.pk)
     holidays = deadline_selectors.extra_holidays()
     context.update(
         {

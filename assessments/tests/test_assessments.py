@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentState, LocationRating, QualityStatement, StatementScore
 from assessments.services import (
@@ -266,6 +267,33 @@ def test_statement_page_saves_and_workspace_shows_new_rating(client, started, in
     assert "Score saved" in response.text
     assert "Scored 1" in response.text
     assert "limits the rating to requires improvement" in response.text
+
+
+@pytest.mark.django_db
+def test_workspace_lists_each_statement_with_its_link_tag_and_working_row(client, started, inspector, statements):
+    """The statements in scope and the working's tables (Jinja2 fragments): links, tags, scores and dates."""
+    first, second = statements[0], statements[1]
+    client.force_login(inspector)
+    client.post(
+        reverse("assessments:statement", args=[started.pk, first.slug]),
+        {"save_score": "1", "score": "3", "summary": "Safe & <b>sound</b>", "version": "0"},
+    )
+    text = client.get(reverse("assessments:workspace", args=[started.pk])).text
+    first_link = reverse("assessments:statement", args=[started.pk, first.slug])
+    second_link = reverse("assessments:statement", args=[started.pk, second.slug])
+    assert f'<a class="govuk-link" href="{first_link}">{first.name}</a>' in text
+    assert f'<a class="govuk-link" href="{second_link}">{second.name}</a>' in text
+    after_first = text[text.index(first_link) :]
+    assert after_first.index("Scored 3") < after_first.index(second_link)
+    after_second = text[text.index(second_link) :]
+    assert after_second.index("Not scored") < after_second.index("</li>")
+    today = timezone.localdate().strftime("%-d %b %Y")
+    row = f'<td class="govuk-table__cell">{first.name}</td>'
+    assert row in text
+    cells = text[text.index(row) :].split("</tr>", 1)[0]
+    assert ">3</td>" in cells.replace("\n", "") and "Updated" in cells and today in cells
+    assert "Overall: " in text
+    assert "<b>sound</b>" not in text
 
 
 @pytest.mark.django_db

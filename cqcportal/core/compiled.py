@@ -6,7 +6,8 @@ took to answer (docs/adr/0013-national-scale.md, "Compiled reads"). A ``Compiled
 queryset once with stand-in parameter values, keeps the SQL and where each stand-in went, and afterwards
 only swaps the values in and turns the rows into objects the way Django's own iterables do.
 
-It is for a fixed shape of read with scalar parameters (ids, strings, datetimes). The stand-ins must reach
+It is for a fixed shape of read with scalar parameters (ids, strings, datetimes), or a list of ids matched with
+``= ANY(%s)`` (``RawSQL``, one array parameter however many ids). The stand-ins must reach
 the SQL unchanged: a parameter Django transforms (``__icontains`` wraps it in ``%``), or one whose value
 changes the SQL's shape (``None``, a list for ``__in``), is refused when the read is first compiled, so a
 misuse fails loudly in the first test that runs it rather than reading the wrong rows.
@@ -25,7 +26,8 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
-from django.db.models import Model, QuerySet, prefetch_related_objects
+from django.db.models import BooleanField, Model, QuerySet, prefetch_related_objects
+from django.db.models.expressions import RawSQL
 from django.db.models.query import (
     FlatValuesListIterable,
     ModelIterable,
@@ -51,7 +53,20 @@ def _stand_in(kind: type, n: int) -> Any:
         return _DATETIME_BASE + dt.timedelta(microseconds=n + 1)
     if kind is dt.date:
         return _DATE_BASE + dt.timedelta(days=n + 1)
-    raise ImproperlyConfigured(f"CompiledRead parameters may be int, str, datetime or date, not {kind!r}.")
+    if kind is list:
+        # For "= ANY(%s)" written with RawSQL: one array parameter, whatever the number of values.
+        return [_INT_BASE + n, _INT_BASE - n - 1]
+    raise ImproperlyConfigured(f"CompiledRead parameters may be int, str, datetime, date or list, not {kind!r}.")
+
+
+def matches_any(model: type[Model], field: str, values) -> RawSQL:
+    """A condition for ``filter()``: the field's column is one of ``values``, sent as one array parameter.
+
+    Django writes ``__in`` as ``IN (%s, %s, ...)``, a different statement for every number of values, which can be
+    neither compiled once nor prepared; ``= ANY(%s)`` is one statement for any number.
+    """
+    column = f'"{model._meta.db_table}"."{model._meta.get_field(field).column}"'
+    return RawSQL(f"{column} = ANY(%s)", [list(values)], output_field=BooleanField())  # noqa: S611 - names from the model, values as a parameter
 
 
 @dataclass(frozen=True)
@@ -74,7 +89,8 @@ class _Compiled:
 class CompiledRead:
     """One read, ``build(**parameters) -> QuerySet``, compiled to SQL once per database connection.
 
-    ``parameters`` names each of ``build``'s keyword arguments with its type (int, str, datetime or date).
+    ``parameters`` names each of ``build``'s keyword arguments with its type (int, str, datetime, date, or list for
+    an array of ids).
     Call ``all(**values)`` for the rows as a list (model objects, dicts or tuples, as the queryset would give),
     or ``first(**values)`` for the first row or None.
     """

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from cqcportal.accounts import rules as perms
 from cqcportal.accounts.models import Delegation, ProviderMembership, User
 from cqcportal.audit.models import AuditEvent
+from cqcportal.core.compiled import CompiledRead
 from cqcportal.deadlines.models import LIVE_STATES, Deadline
 from cqcportal.register.models import Location, PublishedRating
 
@@ -21,6 +22,19 @@ def _current_overall() -> Prefetch:
         ),
         to_attr="current_overall",
     )
+
+
+# The delegations to and from a provider's person, read by every visit to their dashboard: compiled once
+# (cqcportal.core.compiled).
+_DELEGATIONS = CompiledRead(
+    lambda user_id, provider_id, today: Delegation.objects.filter(revoked_at__isnull=True, end_date__gte=today)
+    .filter(Q(delegator_id=user_id) | Q(delegate_id=user_id, start_date__lte=today, provider_id=provider_id))
+    .select_related("delegator", "delegate")
+    .order_by("start_date", "pk"),
+    user_id=int,
+    provider_id=int,
+    today=datetime.date,
+)
 
 
 def _with_overall(qs: QuerySet[Location]) -> QuerySet[Location]:
@@ -63,12 +77,7 @@ def provider_dashboard(*, user: User, today: datetime.date) -> dict:
         .order_by("registration_status", "name")
     )
     acting_for, given = [], []
-    for delegation in (
-        Delegation.objects.filter(revoked_at__isnull=True, end_date__gte=today)
-        .filter(Q(delegator=user) | Q(delegate=user, start_date__lte=today, provider_id=provider.pk))
-        .select_related("delegator", "delegate")
-        .order_by("start_date", "pk")
-    ):
+    for delegation in _DELEGATIONS.all(user_id=user.pk, provider_id=provider.pk, today=today):
         if (
             delegation.delegate_id == user.pk
             and delegation.start_date <= today

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cqcportal.accounts import rules as perms
 from cqcportal.core import selectors
+from cqcportal.core.links import link_maker
 from cqcportal.core.paging import ShortListPaginator
 from cqcportal.register.forms import RegisterSearchForm
 from cqcportal.register.selectors import search_choices
@@ -45,6 +46,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["locations"] = ShortListPaginator(context["locations"], DASHBOARD_PAGE_SIZE).get_page(
             request.GET.get("page")
         )
+        location_link = link_maker("register:organisation-location", context["provider"].pk)
+        for location in context["locations"]:
+            location.url = location_link(location.pk)
         return render(request, "core/provider_dashboard.html", context)
     return render(request, "core/no_role.html", status=403)
 

@@ -263,3 +263,47 @@ def test_report_pages_query_budget_does_not_grow_with_comments(
     ]:
         with django_assert_max_num_queries(budget):
             assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_report_page_sections_show_comments_files_and_links_to_each_side(client, out, provider_user, inspector):  # noqa: F811
+    """The sections and comments (a Jinja2 fragment): escaped text, the right links, rating tags, counts."""
+    section = _section(out)
+    comment = services.comment_save(
+        by=provider_user,
+        report=out,
+        section=section,
+        kind=CorrectionKind.INACCURATE,
+        text="We had <script>alert(1)</script> 12 staff.\n\nSee the rota.",
+    )
+    upload = SimpleUploadedFile("rota.pdf", PDF, content_type="application/pdf")
+    services.supporting_file_add(by=provider_user, comment=comment, upload=upload)
+    page = client.get(reverse("factual_accuracy:report", args=[out.pk]))  # signed out
+    assert page.status_code == 302
+    client.force_login(provider_user)
+    text = client.get(reverse("factual_accuracy:report", args=[out.pk])).text
+    assert f'href="{_section_url(out, section)}">Comment on this section' in text
+    assert f"({section.title})</span></a> – 1 comment</p>" in text
+    assert "<script>alert(1)</script>" not in text
+    overall = out.sections.get(kind=ReportSection.Kind.OVERALL)
+    assert f'id="section-{overall.pk}"' in text
+    if overall.rating:
+        assert f'app-rating app-rating--{overall.rating.replace("_", "-")}">{overall.rating_label}</strong>' in text
+
+    services.factual_accuracy_submit(by=provider_user, report=out, today=SENT)
+    client.force_login(inspector)
+    client.post(reverse("factual_accuracy:report-action", args=[out.pk, "respond"]))
+    text = client.get(reverse("factual_accuracy:report", args=[out.pk])).text
+    respond = reverse("factual_accuracy:comment-respond", args=[out.pk, comment.pk])
+    assert (
+        f'href="{respond}">Respond<span class="govuk-visually-hidden"> to the comment by {provider_user.full_name}'
+        in text
+    )
+    assert "<p>We had &lt;script&gt;alert(1)&lt;/script&gt; 12 staff.</p>\n\n<p>See the rota.</p>" in text
+    file_row = SupportingFile.objects.get(comment=comment)
+    assert f'href="{reverse("factual_accuracy:file", args=[out.pk, file_row.pk])}">rota.pdf</a> (' in text
+    assert (
+        f'href="{_section_url(out, section)}">Edit<span class="govuk-visually-hidden"> {section.title}</span> or amend'
+        in text
+    )
+    assert "Remove<span" not in text  # files are removed on the provider's own comment pages, not here

@@ -9,7 +9,7 @@ from django.db.models import Count, F, OuterRef, Subquery
 from django.test.utils import CaptureQueriesContext
 
 from cqcportal.accounts.models import User
-from cqcportal.core.compiled import CompiledRead
+from cqcportal.core.compiled import CompiledRead, matches_any
 from cqcportal.register.models import Location, Provider
 from cqcportal.tests.factories import LocationFactory, ProviderFactory, ProviderUserFactory
 
@@ -128,3 +128,20 @@ def test_aggregates_in_values_compile_too():
         provider_id=int,
     )
     assert read.first(provider_id=provider.pk) == 3
+
+
+def test_a_list_of_ids_is_one_array_parameter_whatever_its_length():
+    provider = ProviderFactory()
+    locations = LocationFactory.create_batch(4, provider=provider)
+    read = CompiledRead(
+        lambda ids: Location.objects.filter(matches_any(Location, "id", ids))
+        .order_by("pk")
+        .values_list("pk", flat=True),
+        ids=list,
+    )
+    for chosen in (locations[:1], locations[1:], locations[::2]):
+        ids = [loc.pk for loc in chosen]
+        with CaptureQueriesContext(connection) as ctx:
+            assert read.all(ids=ids) == sorted(ids)
+        assert ctx.captured_queries[0]["sql"].count("ANY(") == 1
+    assert read.all(ids=[]) == []

@@ -1,0 +1,65 @@
+"""Rows rendered with Jinja2: escaped exactly as Django escapes, dates as Django writes them, strict about names."""
+
+import datetime as dt
+
+import pytest
+from django.template import engines
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from jinja2 import UndefinedError
+
+from cqcportal.core import fragments
+from cqcportal.core.fragments import render_fragment
+
+TYPED = """<script>alert("x")</script> O'Neil & "Sons" """
+
+
+@pytest.fixture
+def fragment_dir(tmp_path, settings, monkeypatch):
+    """Fragments from a directory of the test's own."""
+    settings.BASE_DIR = tmp_path
+    (tmp_path / "templates" / "fragments").mkdir(parents=True)
+    monkeypatch.setattr(fragments, "_ENVIRONMENT", None)
+    yield tmp_path / "templates" / "fragments"
+    fragments._ENVIRONMENT = None
+
+
+def test_text_is_escaped_byte_for_byte_as_django_escapes_it_and_safe_html_is_kept(fragment_dir):
+    (fragment_dir / "t.html").write_text("<p>{{ text }}</p>{{ safe }}")
+    html = render_fragment("t.html", {"text": TYPED, "safe": mark_safe("<em>kept</em>")})
+    assert html == f"<p>{escape(TYPED)}</p><em>kept</em>"
+    assert "&quot;" in html and "&#x27;" in html and "<script>" not in html
+
+
+def test_dates_are_written_as_django_writes_them_and_a_missing_date_is_empty(fragment_dir):
+    (fragment_dir / "d.html").write_text(
+        '{{ day|date("j M Y") }}|{{ moment|date("j F Y H:i") }}|{{ none|date("j M Y") }}'
+    )
+    day = dt.date(2026, 12, 25)
+    moment = dt.datetime(2026, 6, 1, 23, 30, tzinfo=dt.UTC)  # 00:30 on 2 June in London
+    context = {"day": day, "moment": moment, "none": None}
+    django_page = engines["django"].from_string(
+        '{{ day|date:"j M Y" }}|{{ moment|date:"j F Y H:i" }}|{{ none|date:"j M Y" }}'
+    )
+    for _ in range(2):  # the second time from the cache of days
+        html = render_fragment("d.html", context)
+        assert html == django_page.render(context)
+    assert html.startswith("25 Dec 2026|2 June 2026 00:30")
+
+
+def test_linebreaks_escapes_the_text_it_breaks(fragment_dir):
+    (fragment_dir / "l.html").write_text("{{ text|linebreaks }}")
+    html = render_fragment("l.html", {"text": "one <b>\n\ntwo"})
+    assert html == "<p>one &lt;b&gt;</p>\n\n<p>two</p>"
+
+
+def test_a_name_the_fragment_was_not_given_is_an_error(fragment_dir):
+    (fragment_dir / "m.html").write_text("{{ missing }}")
+    with pytest.raises(UndefinedError):
+        render_fragment("m.html", {})
+
+
+def test_the_tag_renders_a_fragment_inside_a_django_template(fragment_dir):
+    (fragment_dir / "rows.html").write_text("{% for r in rows %}<li>{{ r }}</li>{% endfor %}")
+    page = engines["django"].from_string('{% load fragments %}<ul>{% fragment "rows.html" rows=rows %}</ul>')
+    assert page.render({"rows": ["a", "<b>"]}) == "<ul><li>a</li><li>&lt;b&gt;</li></ul>"

@@ -7,6 +7,7 @@ import datetime
 from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
+from django.db import connections, router
 from django.db.models import BooleanField, Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -64,12 +65,13 @@ def rating_review_under_way(location):
 CASELOAD_ORDER = ("state", "onsite_start_date", "-created_at", "pk")
 
 
-def _caseload_of(user: User | int) -> RawSQL:
+def _caseload_of(user: User | int) -> RawSQL | Q:
     """A condition: the assessment is one the member of staff leads or is on the team of.
 
     The two indexed look-ups are worked out once, as an array the primary key is matched against: written as
     ``IN (subquery)`` the planner scans every assessment in the country to join them (15 ms at national size), and
     written as a list of ids fetched first it costs a round trip and a statement with hundreds of parameters.
+    SQLite (the demo) has no arrays, and no country of assessments: there it is ``IN (subquery)``.
     """
     user_id = user if isinstance(user, int) else user.pk
     # Neither half needs its model's default order (a sort each, of hundreds of rows, before the union).
@@ -79,6 +81,8 @@ def _caseload_of(user: User | int) -> RawSQL:
         .values_list("pk", flat=True)
         .union(AssessmentTeamMember.objects.filter(user_id=user_id).order_by().values_list("assessment_id", flat=True))
     )
+    if connections[router.db_for_read(Assessment)].vendor != "postgresql":
+        return Q(pk__in=ids)
     sql, params = ids.query.sql_with_params()
     table = Assessment._meta.db_table
     return RawSQL(f'"{table}"."id" = ANY(ARRAY({sql}))', params, output_field=BooleanField())  # noqa: S611 - ORM-built SQL, values passed as parameters

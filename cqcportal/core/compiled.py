@@ -26,7 +26,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
-from django.db.models import BooleanField, Model, QuerySet, prefetch_related_objects
+from django.db.models import BooleanField, Model, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.db.models.query import (
     FlatValuesListIterable,
@@ -59,12 +59,15 @@ def _stand_in(kind: type, n: int) -> Any:
     raise ImproperlyConfigured(f"CompiledRead parameters may be int, str, datetime, date or list, not {kind!r}.")
 
 
-def matches_any(model: type[Model], field: str, values) -> RawSQL:
+def matches_any(model: type[Model], field: str, values) -> RawSQL | Q:
     """A condition for ``filter()``: the field's column is one of ``values``, sent as one array parameter.
 
     Django writes ``__in`` as ``IN (%s, %s, ...)``, a different statement for every number of values, which can be
-    neither compiled once nor prepared; ``= ANY(%s)`` is one statement for any number.
+    neither compiled once nor prepared; ``= ANY(%s)`` is one statement for any number. SQLite (the demo) has no
+    arrays: there it is Django's ``__in``.
     """
+    if connections[router.db_for_read(model)].vendor != "postgresql":
+        return Q(**{f"{field}__in": list(values)})
     column = f'"{model._meta.db_table}"."{model._meta.get_field(field).column}"'
     return RawSQL(f"{column} = ANY(%s)", [list(values)], output_field=BooleanField())  # noqa: S611 - names from the model, values as a parameter
 

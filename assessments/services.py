@@ -25,6 +25,7 @@ from assessments.models import (
 from cqcportal.accounts import rules as perms
 from cqcportal.audit.services import audit_event_build, audit_event_record, audit_events_record_many
 from cqcportal.core.bulk import insert_rows
+from cqcportal.core.compiled import matches_any
 from cqcportal.core.public_cache import public_pages_changed
 from cqcportal.core.transitions import transition_many
 from cqcportal.deadlines import selectors as deadline_selectors
@@ -238,7 +239,7 @@ def information_requests_close_no_response(*, deadlines, now: datetime.datetime)
         InformationRequest.objects.select_for_update(of=("self",))
         .select_related("location")
         .only("pk", "state", "provider_id", "requested_at", "location__name")
-        .filter(pk__in=due_dates)
+        .filter(matches_any(InformationRequest, "id", due_dates))
     )
     closed = transition_many(requests, transition="close_no_response", fields=["state"])
     audit_events_record_many(

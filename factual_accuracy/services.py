@@ -17,6 +17,7 @@ from assessments.models import Assessment, AssessmentState
 from cqcportal.accounts import rules as perms
 from cqcportal.alerts.services import public_event_record
 from cqcportal.audit.services import audit_event_build, audit_event_record, audit_events_record_many
+from cqcportal.core.compiled import matches_any
 from cqcportal.core.transitions import transition_many
 from cqcportal.deadlines import selectors as deadline_selectors
 from cqcportal.deadlines.models import Deadline
@@ -265,7 +266,11 @@ def factual_accuracy_close_no_response(*, deadlines, now: datetime.datetime) -> 
     """The 10 working days passed with no response: each check still open closes, audited (run by the sweep,
     which holds the reports' locks)."""
     due_dates = {int(d.object_id): d.due_date for d in deadlines}
-    reports = list(Report.objects.select_for_update(of=("self",)).select_related("location").filter(pk__in=due_dates))
+    reports = list(
+        Report.objects.select_for_update(of=("self",))
+        .select_related("location")
+        .filter(matches_any(Report, "id", due_dates))
+    )
     before = {report.pk: report.state for report in reports}
     closed = transition_many(
         reports, transition="close_no_response", fields=["state", "factual_accuracy_closed_at"], at=now

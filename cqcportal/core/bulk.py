@@ -43,6 +43,11 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: list[tup
             needs_json = any(is_json)
             for i, row in enumerate(rows):
                 if needs_json:
-                    row = tuple(json.dumps(v) if j else v for v, j in zip(row, is_json, strict=True))
+                    row = tuple(_json(v) if j else v for v, j in zip(row, is_json, strict=True))
                 copy.write_row((ids[i], *row) if ids is not None else row)
     return ids
+
+
+def _json(value) -> str:
+    # Most rows' JSON is empty (no extra headers, no audit data): write it without the encoder.
+    return "{}" if type(value) is dict and not value else json.dumps(value)

@@ -20,10 +20,15 @@ class DeadlineState(models.TextChoices):
 LIVE_STATES = (DeadlineState.OPEN, DeadlineState.PAUSED)
 
 
+# A kind's label, looked up directly: the sweep describes thousands of deadlines in its audit events, and Django's
+# get_FOO_display flattens the choices on every call.
+KIND_LABELS = {k.value: k.value.replace("_", " ") for k in Kind}
+
+
 class Deadline(models.Model):
     """A window that binds a provider, or a target that binds staff, on one case."""
 
-    kind = models.CharField(max_length=50, choices=[(k.value, k.value.replace("_", " ")) for k in Kind])
+    kind = models.CharField(max_length=50, choices=list(KIND_LABELS.items()))
     binds = models.CharField(max_length=10, choices=[(b.value, b.value) for b in Binds])
     unit = models.CharField(max_length=20, choices=[(u.value, u.value.replace("_", " ")) for u in Unit])
     rule_days = models.PositiveIntegerField()
@@ -106,7 +111,8 @@ class Deadline(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display().capitalize()} – {self.case_description} – due {self.due_date:%-d %b %Y}"
+        label = KIND_LABELS.get(self.kind, self.kind)
+        return f"{label.capitalize()} – {self.case_description} – due {self.due_date:%-d %b %Y}"
 
     # Transitions only change fields in memory; services own the transaction, the audit and the side effects.
     @transition(field=state, source=DeadlineState.OPEN, target=DeadlineState.PAUSED)

@@ -28,6 +28,7 @@ from django.utils import timezone
 from cqcportal.accounts.models import StaffRole, User
 from cqcportal.audit.services import audit_event_build, audit_events_record_many
 from cqcportal.core.bulk import insert_rows
+from cqcportal.core.compiled import matches_any
 from cqcportal.core.transitions import transition_many
 from cqcportal.deadlines import selectors
 from cqcportal.deadlines.models import Deadline, DeadlineState, DeadlineStep
@@ -197,9 +198,9 @@ def _done_steps(rows: list[Due]) -> dict[int, set[str]]:
     """The ledger: the steps already done for each row's current due date."""
     due_dates = {row.pk: row.due_date for row in rows}
     done: dict[int, set[str]] = {}
-    for deadline_id, step, due_date in DeadlineStep.objects.filter(deadline_id__in=due_dates).values_list(
-        "deadline_id", "step", "due_date"
-    ):
+    for deadline_id, step, due_date in DeadlineStep.objects.filter(
+        matches_any(DeadlineStep, "deadline", due_dates)
+    ).values_list("deadline_id", "step", "due_date"):
         if due_dates[deadline_id] == due_date:
             done.setdefault(deadline_id, set()).add(step)
     return done
@@ -218,7 +219,7 @@ def _busy_cases(rows: list[Due], *, wait: bool) -> set[int]:
         locked = {
             str(pk)
             for pk in model._default_manager.select_for_update(skip_locked=skip_locked, of=("self",))
-            .filter(pk__in=[row.object_id for row in group])
+            .filter(matches_any(model, model._meta.pk.name, [model._meta.pk.to_python(row.object_id) for row in group]))
             .values_list("pk", flat=True)
         }
         if not wait:
@@ -277,11 +278,11 @@ def _sweep_batch(rows: list[Due], sweep: _Sweep, *, wait_for_cases: bool) -> tup
     closed_by_flow = run_expiry_handlers(deadlines=closes, now=now)
     if closed_by_flow:
         closed_by_flow = set(
-            Deadline.objects.filter(pk__in=closed_by_flow)
+            Deadline.objects.filter(matches_any(Deadline, "id", closed_by_flow))
             .exclude(state=DeadlineState.OPEN)
             .values_list("pk", flat=True)
         )
-        Deadline.objects.filter(pk__in=closed_by_flow).update(next_action_at=None)
+        Deadline.objects.filter(matches_any(Deadline, "id", closed_by_flow)).update(next_action_at=None)
     missed = [row for row in closes if row.pk not in closed_by_flow]
     moved = transition_many(
         [
@@ -353,7 +354,7 @@ def _sweep_batch(rows: list[Due], sweep: _Sweep, *, wait_for_cases: bool) -> tup
         pending = [at for name, at in steps if name not in finished]
         next_at.setdefault(min(pending) if pending else None, []).append(row.pk)
     for value, pks in next_at.items():
-        Deadline.objects.filter(pk__in=pks).update(next_action_at=value, updated_at=now)
+        Deadline.objects.filter(matches_any(Deadline, "id", pks)).update(next_action_at=value, updated_at=now)
 
     result.processed = len(reminders) + len(closes) + len(idle)
     return result, sorted(busy)

@@ -67,7 +67,7 @@ def notification_body(body: str, link_url: str) -> str:
 
 
 # E-mails queued per task by notifications_queue_many: a worker sends a chunk, and several workers share a sweep's.
-SEND_CHUNK = 200
+SEND_CHUNK = 500
 
 
 class NotificationDraft(NamedTuple):
@@ -106,8 +106,20 @@ def notifications_queue_many(drafts: list[NotificationDraft]) -> list[int]:
     rows = [(*draft[:2], draft.subject[:300], *draft[3:], "", {}, now, 0, "") for draft in drafts]
     ids = insert_rows(Notification, _DRAFT_FIELDS, rows, with_ids=True)
     for start in range(0, len(ids), SEND_CHUNK):
-        queue_after_commit(notifications_send_many_task, notification_ids=ids[start : start + SEND_CHUNK])
+        queue_after_commit(notifications_send_many_task, id_ranges=id_runs(ids[start : start + SEND_CHUNK]))
     return ids
+
+
+def id_runs(ids: list[int]) -> list[list[int]]:
+    """Ids as runs of consecutive ids, ``[[first, last], ...]``: a small message however long the chunk (Celery
+    writes a copy of a task's arguments into every message's headers)."""
+    runs: list[list[int]] = []
+    for i in ids:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return runs
 
 
 def text_to_html(text: str) -> str:

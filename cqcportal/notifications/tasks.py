@@ -16,13 +16,16 @@ def notification_send_task(*, notification_id: int) -> bool:
 
 
 @shared_task(name="notifications.send_many", acks_late=True)  # safe for the same reason as notifications.send
-def notifications_send_many_task(*, notification_ids: list[int]) -> int:
+def notifications_send_many_task(*, notification_ids: list[int] = (), id_ranges: list[list[int]] = ()) -> int:
     """Send a chunk of queued e-mails (queued by set-based work such as the sweep); returns how many went.
 
-    A failure is recorded on its row and left to the periodic requeue, as for one e-mail; the rest still go.
+    The chunk is given as runs of ids, ``[[first, last], ...]`` (both included; a sweep's ids are one run), or as a
+    list of ids (messages queued before runs existed). A failure is recorded on its row and left to the periodic
+    requeue, as for one e-mail; the rest still go.
     """
+    ids = [*notification_ids, *(i for first, last in id_ranges for i in range(first, last + 1))]
     sent = 0
-    for notification_id in notification_ids:
+    for notification_id in ids:
         try:
             sent += notification_send(notification_id=notification_id)
         except NotificationCannotBeSent:

@@ -95,3 +95,31 @@ def test_requeue_retries_failed_emails_with_back_off_and_stops_at_the_cap(
         assert notification_send(notification_id=n.pk) is False
     finally:
         tasks.notification_send_task.apply_async = original
+
+
+def test_id_runs_compress_consecutive_ids():
+    from cqcportal.notifications.services import id_runs
+
+    assert id_runs([]) == []
+    assert id_runs([7]) == [[7, 7]]
+    assert id_runs([3, 4, 5, 9, 10, 12]) == [[3, 5], [9, 10], [12, 12]]
+
+
+@pytest.mark.django_db
+def test_send_many_task_sends_every_id_of_its_runs_and_of_its_list_once(inspector):
+    from cqcportal.notifications.services import NotificationDraft, id_runs, notifications_queue_many
+    from cqcportal.notifications.tasks import notifications_send_many_task
+
+    with transaction.atomic():
+        ids = notifications_queue_many(
+            [
+                NotificationDraft(inspector.pk, inspector.email, f"Chunk {i}", "Body", "", "test", f"chunk-{i}")
+                for i in range(5)
+            ]
+        )
+    mail.outbox.clear()
+    # Runs (as queued now) and a plain list (as queued before runs existed), overlapping: each e-mail goes once.
+    sent = notifications_send_many_task(id_ranges=id_runs(ids[:4]), notification_ids=[ids[3], ids[4]])
+    assert sent == 5
+    assert sorted(message.subject for message in mail.outbox) == [f"Chunk {i}" for i in range(5)]
+    assert Notification.objects.filter(pk__in=ids, sent_at__isnull=False).count() == 5

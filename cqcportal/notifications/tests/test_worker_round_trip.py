@@ -64,3 +64,19 @@ def test_notification_queue_same_key_twice_queues_once(worker):
     assert Notification.objects.filter(dedupe_key="dup-1").count() == 1
     # Let the worker finish before the test database is emptied for the next test.
     assert _wait_for(lambda: Notification.objects.get(pk=first.pk).sent_at is not None)
+
+
+def test_worker_sends_a_set_based_chunk_queued_as_runs_of_ids(worker):
+    from cqcportal.notifications.services import NotificationDraft, notifications_queue_many
+
+    person = StaffFactory(email="chunk.person@regulator.example")
+    with transaction.atomic():
+        ids = notifications_queue_many(
+            [
+                NotificationDraft(person.pk, person.email, f"Chunked {i}", "Body", "", "test", f"chunked-{i}")
+                for i in range(3)
+            ]
+        )
+    assert _wait_for(lambda: Notification.objects.filter(pk__in=ids, sent_at__isnull=False).count() == 3)
+    contents = "".join(f.read_text() for f in worker.glob("*.log"))
+    assert all(contents.count(f"Subject: Chunked {i}") == 1 for i in range(3))

@@ -17,12 +17,12 @@ from collections.abc import Callable
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.core import signals
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_fsm import FSMField
 
+from cqcportal.tests.responses import close_streamed
 from cqcportal.tests.world import ROLES, STAFF_ROLES, World, rolled_back, world_for_module
 
 pytestmark = pytest.mark.django_db
@@ -672,15 +672,6 @@ def _answer(response) -> object:
     return response.status_code
 
 
-def _close(response) -> None:
-    """Close a streamed response's file, as the test client does: without ending the test's database connection."""
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        response.close()
-    finally:
-        signals.request_finished.connect(close_old_connections)
-
-
 def _matches(expected, got, *, changed: bool) -> bool:
     if isinstance(expected, Acts):
         return got == expected.status
@@ -709,7 +700,7 @@ def _check(client, world: World, page: Page, method: str) -> list[str]:
             got = _answer(response)
             if response.streaming:  # a file download: read it, and let go of the file
                 b"".join(response.streaming_content)
-                _close(response)
+                close_streamed(response)
         if not _matches(expected, got, changed=bool(changed)):
             what = f"changed {', '.join(changed)}" if changed else ""
             mismatches.append(f"{method.upper()} {page.id} as {role}: expected {_show(expected)}, got {got} {what}")

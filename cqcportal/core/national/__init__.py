@@ -26,6 +26,7 @@ from assessments.models import EvidenceCategory, QualityStatement
 from cqcportal.core.national import extras
 from cqcportal.core.national.cases import REPORT_STATES, CaseBuilder
 from cqcportal.core.national.clock import Clock
+from cqcportal.core.national.documents import shared_documents
 from cqcportal.core.national.engine import Engine, Statement
 from cqcportal.core.national.loader import Loader
 from cqcportal.core.national.people import BENCH_ACCOUNTS, PeopleBuilder
@@ -146,6 +147,7 @@ def _load(settings: Settings, loader: Loader, lap) -> CaseBuilder:
         categories=list(EvidenceCategory.objects.order_by("order").values_list("id", flat=True)),
         content_types=_content_types(),
         urls=_urls(),
+        documents=shared_documents(),
     )
     cases.tell(register.locations)
     lap("assessments, reports, enforcement and reviews")
@@ -237,6 +239,8 @@ def _models_loaded() -> list:
         "assessments.Assessment",
         "assessments.AssessmentTeamMember",
         "assessments.StatementScore",
+        "assessments.StatementScoreChange",
+        "assessments.EvidenceItem",
         "assessments.RegulationsJudgement",
         "assessments.AssessmentOutcome",
         "assessments.LocationRating",
@@ -251,11 +255,13 @@ def _models_loaded() -> list:
         "factual_accuracy.ReportVersion",
         "factual_accuracy.Submission",
         "factual_accuracy.Comment",
+        "factual_accuracy.SupportingFile",
         "factual_accuracy.ExtensionRequest",
         "factual_accuracy.InformationQuery",
         "enforcement.EnforcementAction",
         "enforcement.Breach",
         "enforcement.Representation",
+        "enforcement.RepresentationFile",
         "enforcement.Appeal",
         "enforcement.SpecialMeasures",
         "enforcement.EscalationTask",
@@ -263,6 +269,7 @@ def _models_loaded() -> list:
         "deadlines.Deadline",
         "deadlines.DeadlineStep",
         "deadlines.DeadlinePause",
+        "deadlines.DeadlineExtension",
         "complaints.Complaint",
         "alerts.PublicEvent",
         "alerts.Subscription",

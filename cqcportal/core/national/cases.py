@@ -27,6 +27,7 @@ from assessments.models import (
     AssessmentOutcome,
     AssessmentTeamMember,
     EnforcementLimit,
+    EvidenceItem,
     InformationRequest,
     LocationRating,
     RatingChallenge,
@@ -35,6 +36,7 @@ from assessments.models import (
     RatingReviewChange,
     RegulationsJudgement,
     StatementScore,
+    StatementScoreChange,
 )
 from cqcportal import workdays
 from cqcportal.alerts.models import PublicEvent
@@ -45,11 +47,19 @@ from cqcportal.core.national.clock import SWEEP_LAG, Clock
 from cqcportal.core.national.engine import KEY_QUESTIONS, KQ_LABELS, Departure, Engine, Statement, strictest
 from cqcportal.core.national.world import LONDON, LocationRecord, Person, Settings
 from cqcportal.core.national.world import at as in_working_hours
-from cqcportal.deadlines.rules import Kind
+from cqcportal.deadlines.rules import RULES, Kind
 from cqcportal.notifications.models import Notification
 from cqcportal.notifications.services import notification_body, text_to_html
 from cqcportal.register.models import PublishedRating
-from enforcement.models import Appeal, Breach, EnforcementAction, EscalationTask, Representation, SpecialMeasures
+from enforcement.models import (
+    Appeal,
+    Breach,
+    EnforcementAction,
+    EscalationTask,
+    Representation,
+    RepresentationFile,
+    SpecialMeasures,
+)
 from factual_accuracy.models import (
     Comment,
     ExtensionRequest,
@@ -58,7 +68,15 @@ from factual_accuracy.models import (
     ReportSection,
     ReportVersion,
     Submission,
+    SupportingFile,
 )
+
+EVIDENCE_WITH_DOCUMENT = 0.12  # the share of evidence items with a document attached
+COMMENT_WITH_FILE = 0.25  # the share of factual accuracy comments sent with a supporting file
+REPRESENTATION_WITH_FILE = 0.4
+SCORE_CHANGE_SHARE = 0.35  # of accepted comments on a statement scored below 4: the score goes up by one
+EXTENSION_GRANTED_SHARE = 0.5  # of decided requests for more time that could be granted
+EXTENSION_DAYS = 5  # working days more, when granted
 
 REPORT_STATES = [
     "drafting",
@@ -239,6 +257,8 @@ class AssessmentRecord:
     report: ReportRecord | None = None
     levels: dict[str, int] = field(default_factory=dict)
     outcome: str = ""
+    # Scores amended after completion: (statement id, from, to, reason, context, by, at), in time order.
+    score_changes: list[tuple] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -285,6 +305,7 @@ class CaseBuilder:
         categories: list[int],
         content_types: dict[str, int],
         urls: dict[str, str],
+        documents: list | None = None,
     ):
         self.s = settings
         self.now = settings.now
@@ -298,6 +319,7 @@ class CaseBuilder:
         self.categories = categories
         self.ct = content_types
         self.urls = urls
+        self.documents = documents or []  # the shared uploaded files (documents.py)
         self.rng = settings.rng("cases")
         self.window_start = self.today.replace(year=self.today.year - 5)
         self.teams = {t.id: t for t in people.teams}
@@ -317,6 +339,10 @@ class CaseBuilder:
         self.t_scope = table(Assessment.statements.through, ["id", "assessment_id", "qualitystatement_id"])
         self.t_team = table(AssessmentTeamMember)
         self.t_score = table(StatementScore)
+        self.t_score_change = table(StatementScoreChange)
+        self.t_evidence = table(EvidenceItem)
+        self.t_supporting_file = table(SupportingFile)
+        self.t_representation_file = table(RepresentationFile)
         self.t_judgement = table(RegulationsJudgement)
         self.t_outcome = table(AssessmentOutcome)
         self.t_location_rating = table(LocationRating)
@@ -1443,21 +1469,112 @@ class Story:
             if asked < self.now:
                 decided = asked + datetime.timedelta(days=1)
                 pending = decided >= self.now
+                # Granted only where the story allows it: decided while the check was open (before the provider
+                # answered or the report was withdrawn), and not for a check the story closes unanswered on its
+                # original date.
+                can_grant = (
+                    not pending
+                    and (not stages or decided < stages[0])
+                    and (a.plan["withdrawn"] is None or decided < a.plan["withdrawn"])
+                    and (still_open or a.plan["route"] != "no_response")
+                )
+                granted = can_grant and rng.random() < EXTENSION_GRANTED_SHARE
+                manager = b.teams[loc.team.id].manager
+                requester = rng.choice(writers)
+                asked_due = report.window.due_date
+                pk = b.t_extension.new_id()
+                new_due = None
+                if granted:
+                    new_due = b.wd(asked_due, EXTENSION_DAYS)
+                    self._extension_granted(report, pk, requester, manager, new_due, decided)
                 b.t_extension.add(
                     (
-                        b.t_extension.new_id(),
+                        pk,
                         report.id,
                         "Our registered manager is on leave until after the deadline.",
-                        rng.choice(writers).id,
+                        requester.id,
                         asked,
-                        report.window.due_date,
-                        "pending" if pending else "refused",
-                        None if pending else b.teams[loc.team.id].manager.id,
+                        asked_due,
+                        "pending" if pending else "granted" if granted else "refused",
+                        None if pending else manager.id,
                         None if pending else decided,
-                        "" if pending else "The registered manager's delegate can check the report.",
-                        None,
+                        ""
+                        if pending
+                        else texts.EXTENSION_GRANTED
+                        if granted
+                        else "The registered manager's delegate can check the report.",
+                        new_due,
                     )
                 )
+
+    def _extension_granted(
+        self, report: ReportRecord, pk: int, requester: Person, manager: Person, new_due, at: datetime.datetime
+    ) -> None:
+        """More time for the check (as ``extension_decide`` and ``deadline_extend``): the window's new date, both
+        audit events, and the messages to the person who asked and to the people the window binds."""
+        loc, b = self.loc, self.b
+        window = report.window
+        old_due = window.due_date
+        reason = texts.EXTENSION_GRANTED
+        window.extend(to=new_due, days=EXTENSION_DAYS, reason=reason, by=manager, at=at)
+        label = Kind.FACTUAL_ACCURACY_CHECK.value.replace("_", " ").capitalize()
+        b.audit(
+            at,
+            manager,
+            "deadline",
+            window.id,
+            f"{label} – {window.description} – due {new_due:%-d %b %Y}",
+            loc.provider.id,
+            "deadline.extend",
+            "open",
+            "open",
+            reason=reason,
+            data={"from_due_date": old_due.isoformat(), "to_due_date": new_due.isoformat()},
+        )
+        b.audit(
+            at,
+            manager,
+            "report",
+            report.id,
+            self._report_str(report),
+            loc.provider.id,
+            "report.extension.decide",
+            "",
+            "granted",
+            reason=reason,
+        )
+        url = b.urls["report"].format(report.id)
+        b.notify(
+            requester,
+            at=at,
+            subject=f"Your request for more time: {loc.name}",
+            body=f"We have given you until the end of {new_due:%A %-d %B %Y}.\n\nOur reason: {reason}",
+            link=url,
+            kind="report.extension.decided",
+            key=f"extension:{pk}:decided",
+        )
+        rule = RULES[Kind.FACTUAL_ACCURACY_CHECK]
+        body = "\n".join(
+            [
+                f"The due date has moved from {old_due:%-d %B %Y} to {new_due:%A %-d %B %Y}. Reason: {reason}",
+                "",
+                f"{rule.label}: {window.description}",
+                f"Due: {new_due:%A %-d %B %Y} (by the end of the day)",
+                "",
+                "How this date was worked out:",
+                b.clock.explanation(window.kind, window.start_date, window.extension_days),
+            ]
+        )
+        for person in b.contacts(loc, at.astimezone(LONDON).date()):
+            b.notify(
+                person,
+                at=at,
+                subject=f"Deadline extended: {rule.label.lower()} – {window.description}",
+                body=body,
+                link=window.url,
+                kind="deadline.changed",
+                key=f"deadline:{window.id}:extend:{new_due.isoformat()}:{new_due.isoformat()}:{person.id}",
+            )
 
     def _comments(self, report: ReportRecord, at: datetime.datetime, by: Person) -> None:
         loc, b, rng = self.loc, self.b, self.rng
@@ -1496,6 +1613,56 @@ class Story:
         if outcome != "not_accepted" and not comment["section"]["body"].endswith("comments."):
             comment["section"]["body"] += "\n\nAmended after the provider's factual accuracy comments."
             report.changed = True
+        section = comment["section"]
+        if (
+            outcome == "accepted"
+            and section["kind"] == "statement"
+            and self.loc.rated
+            and report.assessment.scores.get(section["statement_id"], 4) < 4
+            and self.rng.random() < SCORE_CHANGE_SHARE
+        ):
+            self._amend_score(report, section, at)
+
+    def _amend_score(self, report: ReportRecord, section: dict, at: datetime.datetime) -> None:
+        """The comment showed evidence the score missed: it goes up by one, with why (as ``statement_score_amend``
+        does), and the report's key question and overall ratings follow the new working."""
+        loc, b, a = self.loc, self.b, report.assessment
+        sid = section["statement_id"]
+        before = a.scores[sid]
+        reason = self.rng.choice(texts.SCORE_CHANGE)
+        a.scores[sid] = section["score"] = before + 1
+        a.score_changes.append((sid, before, before + 1, reason, "factual_accuracy", a.lead, at))
+        working = self.working(at)
+        by_kq = {kq.key_question: kq for kq in working.key_questions}
+        for s in report.sections:
+            if s["kind"] == "key_question" and s["key_question"] in by_kq:
+                kq = by_kq[s["key_question"]]
+                s["rating"] = kq.rating.slug if kq.rating else ""
+                s["score"] = kq.result.published_score if kq.result else None
+                s["body"] = kq.explanation
+            elif s["kind"] == "overall":
+                overall = working.overall.slug if working.overall else ""
+                if overall != s["rating"]:
+                    s["rating"] = overall
+                    if s["body"] and overall in texts.OVERALL:
+                        s["body"] = texts.OVERALL[overall].format(name=loc.name)
+        report.changed = True
+        slug = next(st.slug for st in b.statements if st.id == sid)
+        b.audit(
+            at,
+            a.lead,
+            "assessment",
+            a.id,
+            self._assessment_str(a),
+            loc.provider.id,
+            "assessment.score_amend",
+            str(before),
+            str(before + 1),
+            reason=reason,
+            data={"statement": slug, "context": "factual_accuracy"},
+        )
+        b.count("scores amended after comments")
+        self.recalculate(at)
 
     def _report_withdraw(self, at: datetime.datetime, report: ReportRecord) -> None:
         if report.state in ("published", "withdrawn"):
@@ -2445,11 +2612,23 @@ class Story:
             scores = {sid: self._score(by_id[sid], levels) for sid in a.scope[: int(len(a.scope) * min(1, share))]}
         if state in ("completed", "in_progress"):
             end = a.completed_at if state == "completed" else self.now
+            amended: dict[int, list[tuple]] = {}
+            for change in a.score_changes:
+                amended.setdefault(change[0], []).append(change)
             for sid, score in scores.items():
-                judgement, summary = self._score_text(by_id[sid], score)
+                changes = amended.get(sid, ())
+                # The findings stay those written with the first score: an amendment changes the score, with why.
+                judgement, summary = self._score_text(by_id[sid], changes[0][1] if changes else score)
                 scored = a.started_at + (end - a.started_at) * rng.random()
-                b.t_score.add((b.t_score.new_id(), a.id, sid, score, summary, judgement, a.lead.id, scored, 1))
+                self._evidence(a, sid, [rng.choice(b.categories) for _ in range(1 + (rng.random() < 0.5))], scored)
+                by, version = a.lead, 1
+                if changes:
+                    by, scored, version = changes[-1][5], changes[-1][6], 1 + len(changes)
+                b.t_score.add((b.t_score.new_id(), a.id, sid, score, summary, judgement, by.id, scored, version))
+            for sid, before, after, reason, context, by, at in a.score_changes:
+                b.t_score_change.add((b.t_score_change.new_id(), a.id, sid, before, after, reason, context, by.id, at))
             for sid, cat, met in a.judgements:
+                self._evidence(a, sid, [cat], a.completed_at or self.now)
                 b.t_judgement.add((b.t_judgement.new_id(), a.id, sid, cat, met, a.lead.id, a.completed_at))
         if state == "completed":
             b.t_outcome.add((b.t_outcome.new_id(), a.id, loc.id, a.outcome, a.completed_at))
@@ -2469,6 +2648,28 @@ class Story:
             )
         if a.report is not None:
             self._write_report(a.report)
+
+    def _evidence(self, a: AssessmentRecord, sid: int, categories: list[int], before: datetime.datetime) -> None:
+        """The evidence behind one statement's score or judgement: a piece under each category, gathered between
+        the start and ``before``; some with a document (one of the shared files)."""
+        b, rng = self.b, self.rng
+        gatherers = [a.lead, *(user for user, _, _ in a.team if user is not None)]
+        start = a.started_at or a.created_at
+        for category in categories:
+            document = rng.choice(b.documents).path if b.documents and rng.random() < EVIDENCE_WITH_DOCUMENT else ""
+            b.t_evidence.add(
+                (
+                    b.t_evidence.new_id(),
+                    a.id,
+                    sid,
+                    category,
+                    rng.choice(texts.EVIDENCE[b.categories.index(category) % len(texts.EVIDENCE)]),
+                    rng.choice(texts.EVIDENCE_SOURCES),
+                    document,
+                    rng.choice(gatherers).id,
+                    start + (before - start) * rng.random(),
+                )
+            )
 
     def _write_report(self, r: ReportRecord) -> None:
         loc, b = self.loc, self.b
@@ -2530,6 +2731,23 @@ class Story:
                     c.get("responded_at"),
                 )
             )
+            if b.documents and self.rng.random() < COMMENT_WITH_FILE:
+                doc = self.rng.choice(b.documents)
+                # Sent with the comment, a moment after it was written (and never after the moment described).
+                uploaded = min(c["created_at"] + datetime.timedelta(seconds=self.rng.randint(5, 90)), self.now)
+                b.t_supporting_file.add(
+                    (
+                        b.t_supporting_file.new_id(),
+                        c["id"],
+                        doc.path,
+                        doc.name,
+                        doc.file_type,
+                        doc.size,
+                        doc.sha256,
+                        c["by"].id,
+                        max(uploaded, c["created_at"]),
+                    )
+                )
         for d in (r.target, r.window, r.review_window):
             if d is not None:
                 b.clock.write(d)
@@ -2660,6 +2878,11 @@ class Story:
                     responded_at,
                 )
             )
+            if b.documents and self.rng.random() < REPRESENTATION_WITH_FILE:
+                doc = self.rng.choice(b.documents)
+                b.t_representation_file.add(
+                    (b.t_representation_file.new_id(), pk, doc.path, doc.name, doc.file_type, doc.size, by.id, updated)
+                )
         if action.appeal is not None:
             pk, lodged, recorded_by, outcome, outcome_on, notes = action.appeal
             b.t_appeal.add((pk, action.id, lodged, recorded_by.id, outcome, outcome_on, notes))

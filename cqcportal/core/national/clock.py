@@ -15,7 +15,7 @@ import functools
 from dataclasses import dataclass, field
 
 from cqcportal import workdays
-from cqcportal.deadlines.models import Deadline, DeadlinePause, DeadlineStep
+from cqcportal.deadlines.models import Deadline, DeadlineExtension, DeadlinePause, DeadlineStep
 from cqcportal.deadlines.rules import RULES, Binds, Kind, due_date_for, explain, planned_steps
 
 SWEEP_LAG = datetime.timedelta(seconds=25)  # the sweep runs every minute; it picks a step up within it
@@ -69,9 +69,20 @@ class DeadlineCase:
     due_date: datetime.date
     end: tuple[str, datetime.datetime] | None = None
     paused: tuple[datetime.date, str, object] | None = None  # (paused on, reason, by)
-    # Filled when written: the steps done, as (step, done at, skipped), and the final state.
+    # Granted extensions, as (from due date, to due date, days, reason, by, at), in time order.
+    extensions: list = field(default_factory=list)
+    extension_days: int = 0
+    # Filled when written: the steps done for the final due date, as (step, done at, skipped); those done for
+    # earlier due dates (before an extension), as (due date, step, done at, skipped); and the final state.
     steps: list = field(default_factory=list)
+    earlier_steps: list = field(default_factory=list)
     state: str = ""
+
+    def extend(self, *, to: datetime.date, days: int, reason: str, by, at: datetime.datetime) -> None:
+        """A later due date, granted at ``at`` (as ``deadline_extend``)."""
+        self.extensions.append((self.due_date, to, days, reason, by, at))
+        self.due_date = to
+        self.extension_days += days
 
     def meet(self, at: datetime.datetime) -> None:
         if self.end is None:
@@ -94,6 +105,10 @@ class Clock:
         self.holidays = holidays
         self.deadlines = loader.table(Deadline, DEADLINE_FIELDS)
         self.steps = loader.table(DeadlineStep, ["id", "deadline_id", "step", "due_date", "done_at", "skipped"])
+        self.extensions = loader.table(
+            DeadlineExtension,
+            ["id", "deadline_id", "from_due_date", "to_due_date", "days", "reason", "extended_by_id", "created_at"],
+        )
         self.pauses = loader.table(
             DeadlinePause,
             ["id", "deadline_id", "paused_on", "resumed_on", "days_added", "reason", "paused_by_id", "resumed_by_id"],
@@ -106,8 +121,8 @@ class Clock:
         return due_date_for(RULES[kind], start_date, extra_holidays=self.holidays)
 
     @functools.cache  # noqa: B019
-    def _explanation(self, kind: Kind, start_date: datetime.date) -> str:
-        return explain(RULES[kind], start_date, extra_holidays=self.holidays)
+    def explanation(self, kind: Kind, start_date: datetime.date, extension_days: int = 0) -> str:
+        return explain(RULES[kind], start_date, extension_days=extension_days, extra_holidays=self.holidays)
 
     @functools.cache  # noqa: B019
     def _planned(self, kind: Kind, due: datetime.date) -> tuple[tuple[str, datetime.datetime], ...]:
@@ -163,22 +178,17 @@ class Clock:
             state, limit = "open", self.now
         else:
             state, limit = end
-        # The sweep does a step at its time, or at the first sweep after the deadline opened if that was later;
-        # steps that came due together leave only the latest (or the close) done, the others passed over.
-        first_sweep = d.opened_at + SWEEP_LAG
-        groups: dict[datetime.datetime, list[str]] = {}
-        for name, at in planned:
-            when = max(at + SWEEP_LAG, first_sweep)
-            if name == "close":
-                if state != "missed":
-                    continue
-            elif when > limit or (state == "missed" and when >= limit):
-                continue
-            groups.setdefault(when, []).append(name)
-        done: list[tuple[str, datetime.datetime, bool]] = []
-        for when, names in sorted(groups.items()):
-            keep = "close" if "close" in names else names[-1]
-            done += [(name, when, name != keep) for name in names]
+        # Before each extension the deadline was open with its earlier due date: the sweep did that date's steps
+        # until the extension was granted. From then on, the new date's (a step whose time had already come is
+        # done by the first sweep after it).
+        earlier = []
+        opened = d.opened_at
+        for from_due, _, _, _, _, granted_at in d.extensions:
+            earlier += [
+                (from_due, *step) for step in self._done(self._planned(d.kind, from_due), opened, granted_at, "open")
+            ]
+            opened = granted_at
+        done = self._done(planned, opened, limit, state)
         if state == "missed" and rule.escalate_when_missed:
             done.append(("escalate", limit, False))
         done_names = {name for name, _, _ in done}
@@ -191,7 +201,7 @@ class Clock:
             met_on_time = limit <= d.due_at
         elif state == "missed":
             met_on_time = False
-        updated = d.opened_at
+        updated = max([d.opened_at, *(extension[5] for extension in d.extensions)])
         for _, when, _ in done:
             if when > updated:
                 updated = when
@@ -215,11 +225,11 @@ class Clock:
                 team_id,
                 d.start_date,
                 0,
-                0,
-                d.due_date,
+                d.extension_days,
+                d.extensions[0][0] if d.extensions else d.due_date,
                 d.due_date,
                 d.due_at,
-                self._explanation(d.kind, d.start_date),
+                self.explanation(d.kind, d.start_date, d.extension_days),
                 state,
                 d.paused[0] if state == "paused" else None,
                 closed_at,
@@ -229,14 +239,39 @@ class Clock:
                 updated,
             )
         )
-        for name, when, skipped in done:
-            self.steps.add((self.steps.new_id(), d.id, name, d.due_date, when, skipped))
+        for due_date, name, when, skipped in [*earlier, *((d.due_date, *step) for step in done)]:
+            self.steps.add((self.steps.new_id(), d.id, name, due_date, when, skipped))
+        for from_due, to_due, days, reason, by, at in d.extensions:
+            self.extensions.add((self.extensions.new_id(), d.id, from_due, to_due, days, reason, by.id, at))
         if state == "paused":
             _, reason, by = d.paused
             self.pauses.add((self.pauses.new_id(), d.id, d.paused[0], None, None, reason[:500], by.id, None))
-        d.steps, d.state = done, state
+        d.steps, d.earlier_steps, d.state = done, earlier, state
         self.written.append(d)
         return d
+
+    @staticmethod
+    def _done(planned, opened_at: datetime.datetime, limit: datetime.datetime, state: str) -> list:
+        """The steps the sweep did between ``opened_at`` and ``limit``, as (step, done at, skipped).
+
+        It does a step at its time, or at the first sweep after the deadline opened (or its date moved) if that
+        was later; steps that came due together leave only the latest (or the close) done, the others passed over.
+        """
+        first_sweep = opened_at + SWEEP_LAG
+        groups: dict[datetime.datetime, list[str]] = {}
+        for name, at in planned:
+            when = max(at + SWEEP_LAG, first_sweep)
+            if name == "close":
+                if state != "missed":
+                    continue
+            elif when > limit or (state == "missed" and when >= limit):
+                continue
+            groups.setdefault(when, []).append(name)
+        done: list[tuple[str, datetime.datetime, bool]] = []
+        for when, names in sorted(groups.items()):
+            keep = "close" if "close" in names else names[-1]
+            done += [(name, when, name != keep) for name in names]
+        return done
 
     @staticmethod
     def binds_provider(d: DeadlineCase) -> bool:

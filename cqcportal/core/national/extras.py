@@ -172,7 +172,7 @@ def clock_trail(b: CaseBuilder, locations: list[LocationRecord]) -> None:
                 data={"kind": d.kind.value, "due_date": d.due_date.isoformat(), "case": d.description},
             )
         loc = by_location.get(d.location_id)
-        for step, when, skipped in d.steps:
+        for due_date, step, when, skipped in [*d.earlier_steps, *((d.due_date, *done) for done in d.steps)]:
             if skipped or when < recent:
                 continue
             day = when.astimezone(LONDON).date()
@@ -182,16 +182,16 @@ def clock_trail(b: CaseBuilder, locations: list[LocationRecord]) -> None:
                 people = [d.owner] if d.owner is not None else []
             if step.startswith("reminder:"):
                 left = step.split(":", 1)[1]
-                subject_line = f"Reminder: {rule.label.lower()} due {d.due_date:%-d %B %Y} – {d.description}"
+                subject_line = f"Reminder: {rule.label.lower()} due {due_date:%-d %B %Y} – {d.description}"
                 headline = (
-                    f"{left} working day{'s' if left != '1' else ''} left: this is due on {d.due_date:%A %-d %B %Y}."
+                    f"{left} working day{'s' if left != '1' else ''} left: this is due on {due_date:%A %-d %B %Y}."
                 )
                 kind = "deadline.reminder"
             elif step == "close":
                 if rule.binds == Binds.PROVIDER and d.owner is not None:
                     people = [*people, d.owner]
                 subject_line = f"Closed: {rule.label.lower()} – {d.description}"
-                headline = f"The deadline of {d.due_date:%A %-d %B %Y} has passed without a response."
+                headline = f"The deadline of {due_date:%A %-d %B %Y} has passed without a response."
                 kind = "deadline.closed"
                 b.audit(
                     when,
@@ -203,21 +203,21 @@ def clock_trail(b: CaseBuilder, locations: list[LocationRecord]) -> None:
                     "deadline.missed",
                     "open",
                     "missed",
-                    reason=f"Due {d.due_date:%-d %B %Y}; the sweep closed it.",
+                    reason=f"Due {due_date:%-d %B %Y}; the sweep closed it.",
                 )
             else:
                 manager = managers.get(d.owner.team_id) if d.owner is not None else None
                 people = [manager] if manager is not None else []
                 owner = d.owner.full_name if d.owner is not None else "no one"
                 subject_line = f"Missed target: {rule.label.lower()} – {d.description}"
-                headline = f"A target held by {owner} was missed on {d.due_date:%-d %B %Y} and needs your attention."
+                headline = f"A target held by {owner} was missed on {due_date:%-d %B %Y} and needs your attention."
                 kind = "deadline.escalation"
             body = "\n".join(
                 [
                     headline,
                     "",
                     f"{rule.label}: {d.description}",
-                    f"Due: {d.due_date:%A %-d %B %Y} (by the end of the day)",
+                    f"Due: {due_date:%A %-d %B %Y} (by the end of the day)",
                 ]
             )
             for person in people:
@@ -228,7 +228,7 @@ def clock_trail(b: CaseBuilder, locations: list[LocationRecord]) -> None:
                     body=body,
                     link=d.url,
                     kind=kind,
-                    key=f"deadline:{d.id}:{step}:{d.due_date.isoformat()}:{person.id}",
+                    key=f"deadline:{d.id}:{step}:{due_date.isoformat()}:{person.id}",
                 )
 
 

@@ -146,3 +146,50 @@ COMPLAINTS = (
     "The inspection was carried out at a time that upset the residents.",
 )
 FIT_AND_PROPER = "Information that a director was removed from a previous post for failures of governance."
+
+# Evidence notes by evidence category (in the categories' order), and where the evidence came from.
+EVIDENCE = (
+    (
+        "Five people told us staff knew them well and came quickly when they called.",
+        "Relatives said they were kept informed and felt listened to when they raised concerns.",
+        "Survey returns from 18 people: most were positive about their care; two mentioned waiting times.",
+    ),
+    (
+        "The registered manager described how learning from incidents is shared at team meetings.",
+        "Staff said they felt supported and had regular supervision.",
+        "Two staff members were unsure how to raise a safeguarding concern outside the service.",
+    ),
+    (
+        "The local authority's quality team reported steady improvement since their last visit.",
+        "A visiting district nurse said referrals were timely and well documented.",
+        "The GP practice linked to the service described good communication about changes in people's health.",
+    ),
+    (
+        "We saw staff support people at lunchtime with patience and encouragement.",
+        "Call bells were answered promptly during the morning we observed.",
+        "Communal areas were clean; one bathroom needed repair.",
+    ),
+    (
+        "Care plans were person-centred and reviewed monthly.",
+        "Medicines records were complete for the month we checked.",
+        "Recruitment files held the required checks for the four staff we reviewed.",
+    ),
+    (
+        "Falls reduced over the last six months after the new checks at night.",
+        "Pressure ulcers acquired in the service: none in the last year.",
+        "Hospital admissions were in line with similar services.",
+    ),
+)
+EVIDENCE_SOURCES = (
+    "Interview",
+    "Site visit",
+    "Provider's records",
+    "Survey",
+    "Call with a partner organisation",
+    "Give feedback on care",
+)
+SCORE_CHANGE = (
+    "The provider's comments showed evidence we had not taken into account; the score is raised by one.",
+    "Records the provider sent with its comments show the audits were completed; the score is raised by one.",
+)
+EXTENSION_GRANTED = "The registered manager is on planned leave; we have given five more working days."

@@ -2,6 +2,8 @@
 working, sweep and pages make of it."""
 
 import datetime
+import hashlib
+import itertools
 import logging
 import random
 from collections import Counter
@@ -10,23 +12,27 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import Exists, OuterRef
+from django.test import override_settings
 from django.urls import reverse
 
-from assessments.models import StatementScore
+from assessments.models import EvidenceItem, StatementScore, StatementScoreChange
 from assessments.working import location_working
 from cqcportal import workdays
 from cqcportal.accounts.models import User
 from cqcportal.core.national import TOTP_KEY_HEX, national_seed
 from cqcportal.core.national.cases import html_body
 from cqcportal.core.national.world import LONDON
-from cqcportal.deadlines.models import Deadline, DeadlineStep
+from cqcportal.deadlines.models import Deadline, DeadlineExtension, DeadlineStep
 from cqcportal.deadlines.rules import RULES, Kind, due_date_for, explain, planned_steps
 from cqcportal.deadlines.selectors import extra_holidays
 from cqcportal.deadlines.sweep import deadlines_sweep
 from cqcportal.notifications.models import Notification
 from cqcportal.notifications.services import text_to_html
 from cqcportal.register.models import KeyQuestion, Location, Provider, PublishedRating
-from factual_accuracy.models import Report, ReportSection, ReportState
+from cqcportal.tests.responses import close_streamed
+from enforcement.models import RepresentationFile
+from factual_accuracy.models import Comment, ExtensionRequest, Report, ReportSection, ReportState, SupportingFile
 
 TODAY = datetime.date(2026, 11, 18)  # a Wednesday
 NOW = datetime.datetime.combine(TODAY, datetime.time(7), LONDON)
@@ -49,14 +55,16 @@ def _sector(location: Location) -> str:
 
 
 @pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """One run for the module's tests (each test's own changes, such as the sweep's, are rolled back after it)."""
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One run for the module's tests (each test's own changes, such as the sweep's, are rolled back after it); the
+    shared uploaded files go to a storage of the module's own."""
     out = StringIO()
-    with django_db_blocker.unblock():
-        call_command("seed_national", locations=SIZE, seed=7, today=TODAY, stdout=out)
-    yield out.getvalue()
-    with django_db_blocker.unblock():
-        _empty_the_register()
+    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+        with django_db_blocker.unblock():
+            call_command("seed_national", locations=SIZE, seed=7, today=TODAY, stdout=out)
+        yield out.getvalue()
+        with django_db_blocker.unblock():
+            _empty_the_register()
 
 
 @pytest.mark.django_db
@@ -101,22 +109,32 @@ def test_seed_national_deadlines_are_what_the_rules_compute_and_the_sweep_runs_t
     holidays = extra_holidays()
     deadlines = list(Deadline.objects.all())
     assert len([d for d in deadlines if d.state in ("open", "paused")]) > 100
-    done = {}
-    for deadline_id, step in DeadlineStep.objects.values_list("deadline_id", "step"):
-        done.setdefault(deadline_id, set()).add(step)
+    done = {}  # the ledger is kept per due date: an extension starts the new date's steps afresh
+    for deadline_id, step, due_date in DeadlineStep.objects.values_list("deadline_id", "step", "due_date"):
+        done.setdefault((deadline_id, due_date), set()).add(step)
+    extensions = {}
+    for extension in DeadlineExtension.objects.all():
+        extensions.setdefault(extension.deadline_id, []).append(extension)
+    assert len(extensions) > 3  # some requests for more time were granted
     for d in deadlines:
         rule = RULES[Kind(d.kind)]
         extra = d.paused_days + d.extension_days
         assert d.due_date == due_date_for(rule, d.start_date, extra_days=extra, extra_holidays=holidays), d.pk
         assert d.due_at == workdays.deadline_end_of_day(d.due_date)
-        assert d.explanation == explain(rule, d.start_date, extra_holidays=holidays)
+        assert d.explanation == explain(rule, d.start_date, extension_days=d.extension_days, extra_holidays=holidays)
+        moved = extensions.get(d.pk, [])
+        # Both dates are kept: the extensions lead from the original due date to the current one.
+        dates = [d.original_due_date, *(e.to_due_date for e in moved)]
+        assert [(e.from_due_date, e.to_due_date) for e in moved] == list(itertools.pairwise(dates))
+        assert d.extension_days == sum(e.days for e in moved)
+        assert (moved[-1].to_due_date if moved else d.original_due_date) == d.due_date
         assert (d.binds, d.unit, d.rule_days) == (rule.binds.value, rule.unit.value, rule.days)
         if d.state == "open":
             assert d.due_at >= NOW
             pending = [
                 at
                 for name, at in planned_steps(rule, d.due_date, extra_holidays=holidays)
-                if name not in done.get(d.pk, ())
+                if name not in done.get((d.pk, d.due_date), ())
             ]
             assert d.next_action_at == min(pending)
         else:
@@ -194,6 +212,58 @@ def test_seed_national_pages_render_for_the_public_staff_and_providers(seeded, c
     assert client.get(reverse("core:dashboard")).status_code == 200
 
 
+@pytest.mark.django_db
+def test_seed_national_has_evidence_uploaded_files_amended_scores_and_granted_extensions(seeded, client):
+    # Every score and every regulations judgement has evidence behind it; some evidence has a document.
+    assert not StatementScore.objects.exclude(
+        Exists(EvidenceItem.objects.filter(assessment=OuterRef("assessment"), statement=OuterRef("statement")))
+    ).exists()
+    assert EvidenceItem.objects.count() > StatementScore.objects.count()
+    with_documents = EvidenceItem.objects.exclude(document="")
+    assert 0.05 < with_documents.count() / EvidenceItem.objects.count() < 0.2
+    # The uploaded files are real files in the storage, and their recorded size and digest are theirs.
+    for item in SupportingFile.objects.order_by("pk")[:20]:
+        with item.file.open("rb") as stored:
+            content = stored.read()
+        assert (len(content), hashlib.sha256(content).hexdigest()) == (item.size, item.sha256)
+        assert content.startswith(b"%PDF-" if item.file_type == "pdf" else b"\x89PNG")
+    assert RepresentationFile.objects.exists()
+    # Each is served by the portal's own download pages.
+    item = with_documents.select_related("assessment").order_by("pk").first()
+    client.force_login(item.assessment.lead)
+    response = client.get(reverse("assessments:evidence-download", args=[item.assessment_id, item.pk]))
+    with item.document.open("rb") as stored:
+        assert response.status_code == 200 and b"".join(response.streaming_content) == stored.read()
+    close_streamed(response)
+    supporting = SupportingFile.objects.select_related("comment__report").order_by("pk").first()
+    client.force_login(supporting.comment.report.assessment.lead)
+    response = client.get(reverse("factual_accuracy:file", args=[supporting.comment.report_id, supporting.pk]))
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(
+        b"%PDF-" if supporting.file_type == "pdf" else b"\x89PNG"
+    )
+    close_streamed(response)
+    # Scores raised after the provider's comments: the score is the last change's, its version counts the
+    # changes, and an accepted comment on that statement's section stands behind each.
+    changes = list(StatementScoreChange.objects.order_by("changed_at", "pk"))
+    assert len(changes) > 3
+    for change in changes:
+        score = StatementScore.objects.get(assessment=change.assessment_id, statement=change.statement_id)
+        mine = [c for c in changes if (c.assessment_id, c.statement_id) == (change.assessment_id, change.statement_id)]
+        assert (score.score, score.version, score.scored_at) == (mine[-1].to_score, 1 + len(mine), mine[-1].changed_at)
+        assert change.to_score == change.from_score + 1 and change.context == "factual_accuracy"
+        assert change.changed_at < NOW
+        assert Comment.objects.filter(
+            report__assessment=change.assessment_id, section__statement=change.statement_id, outcome="accepted"
+        ).exists()
+    # Granted requests for more time moved their check's window to the date granted, and said so.
+    granted = list(ExtensionRequest.objects.filter(state="granted").select_related("report"))
+    assert granted
+    for request in granted:
+        window = Deadline.objects.get(kind=Kind.FACTUAL_ACCURACY_CHECK, object_id=str(request.report_id))
+        assert window.due_date == request.new_due_date and window.original_due_date == request.due_date_when_asked
+        assert window.extensions.get().to_due_date == request.new_due_date
+
+
 def _digest() -> dict[str, str]:
     """A fingerprint of every table the seed fills, row by row in id order (passwords aside: salted per run)."""
     tables = [
@@ -211,6 +281,11 @@ def _digest() -> dict[str, str]:
         "enforcement_enforcementaction",
         "deadlines_deadline",
         "deadlines_deadlinestep",
+        "deadlines_deadlineextension",
+        "assessments_evidenceitem",
+        "assessments_statementscorechange",
+        "factual_accuracy_supportingfile",
+        "enforcement_representationfile",
         "alerts_subscription",
         "audit_auditevent",
         "notifications_notification",

@@ -144,3 +144,61 @@ def test_staff_dashboard_query_budget_does_not_grow(client, django_assert_max_nu
         response = client.get(reverse("core:dashboard"))
     assert response.status_code == 200
     assert f"with {n} registered location" in response.text
+
+
+@pytest.mark.django_db
+def test_provider_dashboard_shows_its_things_to_do_and_locations_with_their_ratings(
+    client, provider_user, location, inspector
+):
+    """The dashboard's rows (rendered by Jinja2 fragments): each deadline with its date or that it is paused; each
+    location with its link, "You manage" where the person does, and its overall rating or "Not yet rated"."""
+    import datetime
+
+    from django.db import transaction
+
+    from cqcportal.deadlines.rules import Kind
+    from cqcportal.deadlines.services import deadline_open, deadline_pause
+    from cqcportal.register.models import PublishedRating
+
+    provider = provider_user.membership.provider
+    rated = LocationFactory(provider=provider, name="Rated <House> & Co")
+    PublishedRating.objects.create(location=rated, key_question="overall", rating="good", source="assessment")
+    today = datetime.date(2026, 12, 7)
+    with transaction.atomic():
+        open_one = deadline_open(
+            case=location,
+            kind=Kind.PROVIDER_INFORMATION_REQUEST,
+            start_date=today,
+            case_description="Send the <statement> of purpose",
+            case_url="/cases/1/",
+            provider=provider,
+            location=location,
+        )
+        paused = deadline_open(
+            case=rated,
+            kind=Kind.PROVIDER_INFORMATION_REQUEST,
+            start_date=today,
+            case_description="Send the staff rota",
+            case_url="/cases/2/",
+            provider=provider,
+            location=rated,
+        )
+    deadline_pause(deadline=paused, by=inspector, reason="A complaint is being looked at", today=today)
+    client.force_login(provider_user)
+    page = client.get(reverse("core:dashboard")).text
+    assert (
+        '<a class="govuk-link govuk-!-font-weight-bold" href="/cases/1/">Send the &lt;statement&gt; of purpose</a>'
+        in page
+    )
+    assert f"Due by the end of {open_one.due_date:%A %-d %B %Y}" in page
+    assert "Send the staff rota</a><br>" in page and "Paused: the clock has stopped" in page
+    own_link = reverse("register:organisation-location", args=[provider.pk, location.pk])
+    rated_link = reverse("register:organisation-location", args=[provider.pk, rated.pk])
+    assert (
+        f'<a class="govuk-link" href="{own_link}">{location.name}</a> '
+        '<strong class="govuk-tag govuk-tag--blue">You manage</strong>' in page
+    )
+    assert f'<a class="govuk-link" href="{rated_link}">Rated &lt;House&gt; &amp; Co</a><br>' in page
+    assert '<strong class="govuk-tag app-rating app-rating--good">Good</strong>' in page
+    assert page.count("Not yet rated") == 1
+    assert page.count("You manage") == 1

@@ -3,7 +3,8 @@
 Django's paginator counts the rows (one query) and then reads the page (another). Most lists people open are short
 (most providers have one to three locations and a handful of open windows), so this one reads the first page and
 one row more: when that row is not there, the count is what was read and the page is already in hand. A longer list
-is counted as usual, so page links stay right. See docs/adr/0013-national-scale.md.
+is counted as usual, so page links stay right, and its first page is the first rows of what was read. See
+docs/adr/0013-national-scale.md.
 """
 
 from django.core.paginator import Paginator
@@ -32,6 +33,9 @@ class ShortListPaginator(Paginator):
 
     def page(self, number):
         number = self.validate_number(number)
-        if number == 1 and self._head is not None and len(self._head) <= self.per_page + self.orphans:
-            return self._get_page(self._head, number, self)
+        if number == 1 and self._head is not None:
+            # The first page is in hand either way: all of the head when it fits, else its first ``per_page`` rows
+            # (the page Django would read: more than a page and its orphans remain, so none join it).
+            fits = len(self._head) <= self.per_page + self.orphans
+            return self._get_page(self._head if fits else self._head[: self.per_page], number, self)
         return super().page(number)

@@ -74,7 +74,7 @@ def provider_dashboard(*, user: User, today: datetime.date) -> dict:
         .only("pk", "provider_id", "name", "postcode", "registration_status")
         .annotate(is_managed=Exists(managed))
         .prefetch_related(_current_overall())
-        .order_by("registration_status", "name")
+        .order_by("registration_status", "name", "pk")  # a total order: pages neither repeat nor skip a row
     )
     acting_for, given = [], []
     for delegation in _DELEGATIONS.all(user_id=user.pk, provider_id=provider.pk, today=today):

@@ -39,6 +39,21 @@ def test_a_longer_list_is_counted_and_paged_as_django_does(number):
     assert (shown, facts) == _read(Paginator, per_page, number)[:2]
     assert facts[0] == total
     assert queries <= 3  # the first page and one row, the count, the page asked for
+    if number in (1, "not a number"):
+        assert queries == 2  # the first page is the head's first rows: only the count is added
+
+
+def test_a_longer_lists_first_page_keeps_what_the_queryset_prefetched():
+    rows = ContentType.objects.order_by("pk").prefetch_related("permission_set")
+    per_page = rows.count() // 3
+    with CaptureQueriesContext(connection) as ctx:
+        page = ShortListPaginator(rows, per_page).get_page(1)
+        permissions = [[p.codename for p in row.permission_set.all()] for row in page]
+    # The head with its prefetch, and the count; the rows' permissions come from the prefetch.
+    assert len(ctx.captured_queries) == 3 and len(permissions) == per_page
+    assert permissions == [
+        [p.codename for p in row.permission_set.all()] for row in Paginator(rows, per_page).get_page(1)
+    ]
 
 
 @pytest.mark.parametrize("spare", [0, 1, 2])

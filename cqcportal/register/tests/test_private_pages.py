@@ -117,6 +117,22 @@ def test_dashboard_of_a_large_provider_shows_its_locations_a_page_at_a_time(clie
 
 
 @pytest.mark.django_db
+def test_dashboard_pages_show_each_of_many_same_named_locations_once(client, provider_user, location):
+    """Locations are ordered by status and name, then by id: with names repeated, no page repeats or skips one."""
+    import re
+
+    provider = provider_user.membership.provider
+    LocationFactory.create_batch(220, provider=provider, name="Ashley Manor")
+    # Rewritten rows move to the table's end: ties in the heap no longer follow the ids.
+    every_third = list(provider.locations.values_list("pk", flat=True))[::3]
+    provider.locations.filter(pk__in=every_third).update(postcode="AB1 2CD")
+    client.force_login(provider_user)
+    pages = [client.get(reverse("core:dashboard"), {"page": n}).text for n in (1, 2, 3, 4, 5)]
+    shown = [int(pk) for page in pages for pk in re.findall(rf"/organisations/{provider.pk}/locations/(\d+)/", page)]
+    assert sorted(shown) == sorted(provider.locations.values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("n", [1, 15])
 def test_private_pages_query_budget_does_not_grow(client, django_assert_max_num_queries, provider_user, location, n):
     provider = provider_user.membership.provider

@@ -18,20 +18,26 @@ _STAND_IN = "9182736455463728190"
 _PLAIN = re.compile(r"[-a-zA-Z0-9_]+")
 
 
-def link_maker(viewname: str, *args) -> Callable[[object], str]:
-    """A function of one value giving ``reverse(viewname, args=[*args, value])``.
+def link_maker(viewname: str, *args, varying: int = 1) -> Callable[..., str]:
+    """A function of the last ``varying`` values giving ``reverse(viewname, args=[*args, *values])``.
 
     A value that is not a plain int or slug (which ``reverse`` would quote or refuse) is reversed in full.
     """
-    url = reverse(viewname, args=[*args, _STAND_IN])
-    before, stand_in, after = url.partition(_STAND_IN)
-    if not stand_in or _STAND_IN in before or _STAND_IN in after:
-        raise ValueError(f"{viewname}'s last argument must be a whole path segment, such as an id or a slug.")
+    stand_ins = [str(int(_STAND_IN) + i) for i in range(varying)]
+    url = reverse(viewname, args=[*args, *stand_ins])
+    pieces, rest = [], url
+    for stand_in in stand_ins:
+        before, found, rest = rest.partition(stand_in)
+        if not found or any(other in before for other in stand_ins):
+            raise ValueError(f"{viewname}'s last arguments must be whole path segments, such as ids or slugs.")
+        pieces.append(before)
+    if any(other in rest for other in stand_ins):
+        raise ValueError(f"{viewname}'s last arguments must be whole path segments, such as ids or slugs.")
 
-    def link(value) -> str:
-        text = str(value)
-        if _PLAIN.fullmatch(text):
-            return f"{before}{text}{after}"
-        return reverse(viewname, args=[*args, value])
+    def link(*values) -> str:
+        texts = [str(value) for value in values]
+        if len(texts) == varying and all(_PLAIN.fullmatch(text) for text in texts):
+            return "".join(piece + text for piece, text in zip(pieces, texts, strict=True)) + rest
+        return reverse(viewname, args=[*args, *values])
 
     return link

@@ -46,7 +46,7 @@ def staff_dashboard(*, user: User) -> dict:
     held = _with_overall(Location.objects.filter(relationship_holder=user, registration_status="registered"))
     return {
         "roles": [g.name for g in user.groups.all()],
-        "held_locations": held.order_by("name")[:50],
+        "held_locations": held.order_by("name", "pk")[:50],
         "held_count": held.count(),
         "recent_events": AuditEvent.objects.select_related("actor").order_by("-occurred_at")[:10],
         "my_deadlines": Deadline.objects.filter(owner=user, binds="staff", state__in=LIVE_STATES).order_by("due_date")[

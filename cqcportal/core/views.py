@@ -38,7 +38,14 @@ DASHBOARD_PAGE_SIZE = 50
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     if perms.is_regulator_staff(user):
-        return render(request, "core/staff_dashboard.html", selectors.staff_dashboard(user=user))
+        context = selectors.staff_dashboard(user=user)
+        context["held_locations"] = held = list(context["held_locations"])
+        location_link = link_maker("register:organisation-location", varying=2)
+        provider_link = link_maker("register:organisation")
+        for location in held:
+            location.url = location_link(location.provider_id, location.pk)
+            location.provider_url = provider_link(location.provider_id)
+        return render(request, "core/staff_dashboard.html", context)
     if perms.is_provider_user(user):
         context = selectors.provider_dashboard(user=user, today=timezone.localdate())
         # A national chain or an NHS trust has hundreds of locations and open windows: a page of each at a time.

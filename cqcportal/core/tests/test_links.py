@@ -29,3 +29,11 @@ def test_a_value_that_is_not_a_plain_slug_is_reversed_in_full():
 def test_a_view_that_takes_no_such_argument_is_refused_when_the_maker_is_made():
     with pytest.raises(NoReverseMatch):
         link_maker("core:home")
+
+
+def test_links_with_two_values_that_change_from_row_to_row():
+    link = link_maker("register:organisation-location", varying=2)
+    for provider, location in [(1, 2), (3149, 10335), (10335, 3149), (7, 7)]:
+        assert link(provider, location) == reverse("register:organisation-location", args=[provider, location])
+    with pytest.raises(NoReverseMatch):
+        link(1, "not a slug/../x")  # reversed in full, and refused as reverse refuses it

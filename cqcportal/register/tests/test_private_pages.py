@@ -218,3 +218,26 @@ def test_provider_dashboard_shows_its_things_to_do_and_locations_with_their_rati
     assert '<strong class="govuk-tag app-rating app-rating--good">Good</strong>' in page
     assert page.count("Not yet rated") == 1
     assert page.count("You manage") == 1
+
+
+@pytest.mark.django_db
+def test_staff_dashboard_shows_held_locations_with_their_links_and_ratings(client, inspector):
+    """The held locations' rows (a Jinja2 fragment, links from one reverse): the location's and its provider's
+    pages, the overall rating or "Not yet rated", names escaped."""
+    from cqcportal.register.models import PublishedRating
+
+    rated = LocationFactory(relationship_holder=inspector, name="Rated <House> & Co")
+    PublishedRating.objects.create(
+        location=rated, key_question="overall", rating="requires_improvement", source="assessment"
+    )
+    unrated = LocationFactory(relationship_holder=inspector, name="Beech View")
+    LocationFactory(name="Not Held House")
+    client.force_login(inspector)
+    page = client.get(reverse("core:dashboard")).text
+    for location, name in ((rated, "Rated &lt;House&gt; &amp; Co"), (unrated, "Beech View")):
+        link = reverse("register:organisation-location", args=[location.provider_id, location.pk])
+        assert f'<a class="govuk-link" href="{link}">{name}</a>' in page
+        provider_link = reverse("register:organisation", args=[location.provider_id])
+        assert f'<a class="govuk-link" href="{provider_link}">{location.provider.name}</a>' in page
+    assert '<strong class="govuk-tag app-rating app-rating--requires-improvement">Requires improvement</strong>' in page
+    assert page.count("Not yet rated") == 1 and "Not Held House" not in page

@@ -27,7 +27,7 @@ from assessments.models import (
     StatementScore,
     StatementScoreChange,
 )
-from cqcportal.core.compiled import CompiledRead
+from cqcportal.core.compiled import CompiledRead, matches_any
 from cqcportal.register.models import KeyQuestion, Location, PublishedRating
 
 SOURCE_UPDATED = "updated"
@@ -133,6 +133,21 @@ _DEPARTURES = CompiledRead(
 def _previous_ratings(location) -> dict[str, PublishedRating]:
     return {r.key_question: r for r in _PREVIOUS_RATINGS.all(location_id=location.pk)}
 
+
+# The changes to the scores behind a location's working (the page shows who changed a score, when and why).
+_SCORE_CHANGES = CompiledRead(
+    lambda assessment_ids: StatementScoreChange.objects.filter(
+        matches_any(StatementScoreChange, "assessment_id", assessment_ids)
+    ).select_related("statement"),
+    assessment_ids=list,
+)
+# The overall ratings of a location's last three completed assessments, newest first (``location_flags``).
+_RECENT_OVERALL = CompiledRead(
+    lambda location_id: AssessmentOutcome.objects.filter(location_id=location_id)
+    .order_by("-completed_at")
+    .values_list("overall_rating", flat=True)[:3],
+    location_id=int,
+)
 
 _LIMIT_SEVERITY = {"requirement_notice": 1, "warning_notice": 2, "condition": 2}
 
@@ -240,9 +255,8 @@ def location_working(
     if newest_assessment is not None:
         departures = {d.key_question: d for d in _DEPARTURES.all(assessment_id=newest_assessment)}
     changes: dict[tuple[int, int], list] = {}
-    for change in StatementScoreChange.objects.filter(assessment_id__in={v[2] for v in latest.values()}).select_related(
-        "statement"
-    ):
+    assessment_ids = list({v[2] for v in latest.values()})
+    for change in _SCORE_CHANGES.all(assessment_ids=assessment_ids) if assessment_ids else ():
         changes.setdefault((change.assessment_id, change.statement_id), []).append(change)
     inputs = WorkingInputs(
         latest=latest,
@@ -448,11 +462,7 @@ FLAG_TEXT = {
 
 def location_flags(location) -> list[str]:
     """What the later flows act on, from the overall ratings of the location's last three completed assessments."""
-    recent = list(
-        AssessmentOutcome.objects.filter(location=location)
-        .order_by("-completed_at")
-        .values_list("overall_rating", flat=True)[:3]
-    )
+    recent = _RECENT_OVERALL.all(location_id=location.pk)
     flags = []
     if recent and recent[0] == "inadequate":
         flags.append(FLAG_SPECIAL_MEASURES)

@@ -26,8 +26,9 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
-from django.db.models import BooleanField, Model, Q, QuerySet, prefetch_related_objects
+from django.db.models import BooleanField, ForeignKey, Model, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
+from django.db.models.fields.related_descriptors import ManyToManyDescriptor, ReverseManyToOneDescriptor
 from django.db.models.query import (
     FlatValuesListIterable,
     ModelIterable,
@@ -73,6 +74,63 @@ def matches_any(model: type[Model], field: str, values) -> RawSQL | Q:
 
 
 @dataclass(frozen=True)
+class _CompiledPrefetch:
+    """A one-level prefetch of a reverse foreign key (``location.published_ratings``), read by a compiled read of
+    the related rows whose key is any of the objects' ids: what ``prefetch_related`` stores, without Django
+    compiling its query on every request."""
+
+    through: str
+    to_attr: str | None
+    queryset: QuerySet | None
+    field: ForeignKey  # on the related model, to the prefetching model's primary key
+    read: CompiledRead
+
+    @classmethod
+    def of(cls, model: type[Model], lookup: str | Prefetch) -> _CompiledPrefetch | None:
+        """The compiled form of ``lookup`` on ``model``'s objects, or None where Django's prefetch must do it (a
+        lookup through several relations, a forward or many-to-many relation, a key to another field than the
+        primary key, a sliced queryset)."""
+        if isinstance(lookup, Prefetch):
+            through, queryset, to_attr = lookup.prefetch_through, lookup.queryset, lookup.to_attr
+        else:
+            through, queryset, to_attr = lookup, None, None
+        descriptor = getattr(model, through, None) if "__" not in through else None
+        if not isinstance(descriptor, ReverseManyToOneDescriptor) or isinstance(descriptor, ManyToManyDescriptor):
+            return None
+        field = descriptor.field
+        if field.target_field != model._meta.pk or (queryset is not None and queryset.query.is_sliced):
+            return None
+        # As Django's reverse manager prefetches: the given queryset, else the related model's default manager's.
+        base = queryset if queryset is not None else field.model._default_manager.get_queryset()
+        related = field.model
+        read = CompiledRead(lambda ids: base.filter(matches_any(related, field.name, ids)), ids=list)
+        return cls(through=through, to_attr=to_attr, queryset=queryset, field=field, read=read)
+
+    def attach(self, objects: list[Model]) -> None:
+        """Read the related rows of ``objects`` and store each object's as ``prefetch_related_objects`` would."""
+        field, attname = self.field, self.field.attname
+        by_owner: dict[Any, list] = {}
+        for row in self.read.all(ids=list({obj.pk for obj in objects})):
+            by_owner.setdefault(getattr(row, attname), []).append(row)
+        cache_name = field.remote_field.cache_name
+        for obj in objects:
+            rows = by_owner.get(obj.pk, [])
+            for row in rows:
+                if not field.is_cached(row):
+                    field.set_cached_value(row, obj)
+            if self.to_attr:
+                setattr(obj, self.to_attr, rows)
+                continue
+            manager = getattr(obj, self.through)
+            queryset = manager.get_queryset() if self.queryset is None else manager._apply_rel_filters(self.queryset)
+            queryset._result_cache = rows
+            queryset._prefetch_done = True
+            if not hasattr(obj, "_prefetched_objects_cache"):
+                obj._prefetched_objects_cache = {}
+            obj._prefetched_objects_cache[cache_name] = queryset
+
+
+@dataclass(frozen=True)
 class _Compiled:
     sql: str
     params: tuple
@@ -86,7 +144,8 @@ class _Compiled:
     init_list: tuple[str, ...] = ()
     populators: tuple = ()
     annotation_col_map: dict | None = None
-    prefetch: tuple = ()
+    prefetch: tuple = ()  # the lookups Django prefetches (compiling their SQL each time)
+    compiled_prefetch: tuple[_CompiledPrefetch, ...] = ()  # the lookups prefetched by compiled reads
 
 
 class CompiledRead:
@@ -171,6 +230,17 @@ class CompiledRead:
             "prefetch": tuple(queryset._prefetch_related_lookups),
         }
         if iterable is ModelIterable:
+            model = queryset.model
+            compiled_prefetch = []
+            django_prefetch = []
+            for lookup in common["prefetch"]:
+                prefetch = _CompiledPrefetch.of(model, lookup)
+                if prefetch is None:
+                    django_prefetch.append(lookup)
+                else:
+                    compiled_prefetch.append(prefetch)
+            common["prefetch"] = tuple(django_prefetch)
+            common["compiled_prefetch"] = tuple(compiled_prefetch)
             if queryset._known_related_objects:
                 raise ImproperlyConfigured("CompiledRead does not take querysets reached through a related object.")
             select, klass_info = compiler.select, compiler.klass_info
@@ -217,8 +287,11 @@ class CompiledRead:
                     for attr_name, col_pos in compiled.annotation_col_map.items():
                         setattr(obj, attr_name, row[col_pos])
                 objects.append(obj)
-            if compiled.prefetch and objects:
-                prefetch_related_objects(objects, *compiled.prefetch)
+            if objects:
+                for prefetch in compiled.compiled_prefetch:
+                    prefetch.attach(objects)
+                if compiled.prefetch:
+                    prefetch_related_objects(objects, *compiled.prefetch)
             return objects
         if compiled.shape == "values":
             return [dict(zip(compiled.names, row, strict=True)) for row in rows]

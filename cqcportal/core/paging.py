@@ -15,14 +15,20 @@ from django.utils.functional import cached_property
 class ShortListPaginator(Paginator):
     """A ``Paginator`` that answers ``count`` and the first page from one read when the list fits on that page."""
 
-    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True):
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, head=None):
+        """``head``, if given, reads the first ``per_page + orphans + 1`` rows of ``object_list`` (say, a compiled
+        read of that slice); without it they are sliced from ``object_list``."""
         super().__init__(object_list, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page)
         self._head: list | None = None
+        self._read_head = head
 
     def _head_fits(self) -> bool:
         """Read the first page and one row more, once; whether that was all of it."""
         if self._head is None:
-            self._head = list(self.object_list[: self.per_page + self.orphans + 1])
+            wanted = self.per_page + self.orphans + 1
+            self._head = list(self._read_head() if self._read_head else self.object_list[:wanted])
+            if len(self._head) > wanted:
+                raise ValueError(f"The head read {len(self._head)} rows, not at most {wanted}.")
         return len(self._head) <= self.per_page + self.orphans
 
     @cached_property

@@ -58,24 +58,48 @@ def staff_dashboard(*, user: User) -> dict:
     }
 
 
-def provider_dashboard(*, user: User, today: datetime.date) -> dict:
-    """What a provider's user sees first: their organisation, their locations, delegations to and from them.
-
-    Seven queries whatever the organisation's size (``test_query_budgets``): the locations carry whether this person
-    manages each, and the delegations to and from them are one read.
-    """
-    membership = perms.membership_of(user)
-    provider = membership.provider
+def _provider_locations(provider_id: int, membership_id: int) -> QuerySet:
     managed = ProviderMembership.locations.through.objects.filter(
-        providermembership_id=membership.pk, location_id=OuterRef("pk")
+        providermembership_id=membership_id, location_id=OuterRef("pk")
     )
-    locations = (
-        Location.objects.filter(provider=provider)
+    return (
+        Location.objects.filter(provider_id=provider_id)
         .only("pk", "provider_id", "name", "postcode", "registration_status")
         .annotate(is_managed=Exists(managed))
         .prefetch_related(_current_overall())
         .order_by("registration_status", "name", "pk")  # a total order: pages neither repeat nor skip a row
     )
+
+
+def _provider_to_do(provider_id: int) -> QuerySet:
+    return (
+        Deadline.objects.filter(provider_id=provider_id, binds="provider", state__in=LIVE_STATES)
+        .only("pk", "state", "due_date", "case_url", "case_description")
+        .order_by("due_date", "pk")
+    )
+
+
+# A dashboard list's first page and one row more (``ShortListPaginator``'s head), compiled once: most providers'
+# lists fit on it, so this is all the dashboard reads of them.
+DASHBOARD_PAGE_SIZE = 50
+_LOCATIONS_HEAD = CompiledRead(
+    lambda provider_id, membership_id: _provider_locations(provider_id, membership_id)[: DASHBOARD_PAGE_SIZE + 1],
+    provider_id=int,
+    membership_id=int,
+)
+_TO_DO_HEAD = CompiledRead(lambda provider_id: _provider_to_do(provider_id)[: DASHBOARD_PAGE_SIZE + 1], provider_id=int)
+
+
+def provider_dashboard(*, user: User, today: datetime.date) -> dict:
+    """What a provider's user sees first: their organisation, their locations, delegations to and from them.
+
+    Seven queries whatever the organisation's size (``test_query_budgets``): the locations carry whether this person
+    manages each, and the delegations to and from them are one read. ``to_do`` and ``locations`` are querysets for
+    ``ShortListPaginator`` with ``DASHBOARD_PAGE_SIZE`` rows a page; ``to_do_head`` and ``locations_head`` read
+    each one's head.
+    """
+    membership = perms.membership_of(user)
+    provider = membership.provider
     acting_for, given = [], []
     for delegation in _DELEGATIONS.all(user_id=user.pk, provider_id=provider.pk, today=today):
         if (
@@ -86,16 +110,13 @@ def provider_dashboard(*, user: User, today: datetime.date) -> dict:
             acting_for.append(delegation)
         if delegation.delegator_id == user.pk:
             given.append(delegation)
-    to_do = (
-        Deadline.objects.filter(provider=provider, binds="provider", state__in=LIVE_STATES)
-        .only("pk", "state", "due_date", "case_url", "case_description")
-        .order_by("due_date", "pk")
-    )
     return {
-        "to_do": to_do,
+        "to_do": _provider_to_do(provider.pk),
+        "to_do_head": lambda: _TO_DO_HEAD.all(provider_id=provider.pk),
         "membership": membership,
         "provider": provider,
-        "locations": locations,
+        "locations": _provider_locations(provider.pk, membership.pk),
+        "locations_head": lambda: _LOCATIONS_HEAD.all(provider_id=provider.pk, membership_id=membership.pk),
         "acting_for": acting_for,
         "delegations_given": given,
     }

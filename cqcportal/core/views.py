@@ -31,9 +31,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"form": form})
 
 
-DASHBOARD_PAGE_SIZE = 50
-
-
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -49,10 +46,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if perms.is_provider_user(user):
         context = selectors.provider_dashboard(user=user, today=timezone.localdate())
         # A national chain or an NHS trust has hundreds of locations and open windows: a page of each at a time.
-        context["to_do"] = ShortListPaginator(context["to_do"], DASHBOARD_PAGE_SIZE).get_page(request.GET.get("to-do"))
-        context["locations"] = ShortListPaginator(context["locations"], DASHBOARD_PAGE_SIZE).get_page(
-            request.GET.get("page")
+        page_size = selectors.DASHBOARD_PAGE_SIZE
+        context["to_do"] = ShortListPaginator(context["to_do"], page_size, head=context.pop("to_do_head")).get_page(
+            request.GET.get("to-do")
         )
+        context["locations"] = ShortListPaginator(
+            context["locations"], page_size, head=context.pop("locations_head")
+        ).get_page(request.GET.get("page"))
         location_link = link_maker("register:organisation-location", context["provider"].pk)
         for location in context["locations"]:
             location.url = location_link(location.pk)

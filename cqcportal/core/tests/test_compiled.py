@@ -5,12 +5,12 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, connections
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.test.utils import CaptureQueriesContext
 
 from cqcportal.accounts.models import User
 from cqcportal.core.compiled import CompiledRead, matches_any
-from cqcportal.register.models import Location, Provider
+from cqcportal.register.models import Location, Provider, PublishedRating
 from cqcportal.tests.factories import LocationFactory, ProviderFactory, ProviderUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +145,98 @@ def test_a_list_of_ids_is_one_array_parameter_whatever_its_length():
             assert read.all(ids=ids) == sorted(ids)
         assert ctx.captured_queries[0]["sql"].count("ANY(") == 1
     assert read.all(ids=[]) == []
+
+
+def _rate(location, key_question, rating, *, is_current=True):
+    return PublishedRating.objects.create(
+        location=location, key_question=key_question, rating=rating, source="assessment", is_current=is_current
+    )
+
+
+def _compilations(read, **values):
+    """How many statements Django compiled while ``read`` ran (its own and its prefetches')."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    calls = []
+    original = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        calls.append(self.query.model)
+        return original(self, *args, **kwargs)
+
+    SQLCompiler.as_sql = counting
+    try:
+        rows = read.all(**values)
+    finally:
+        SQLCompiler.as_sql = original
+    return rows, calls
+
+
+def test_a_reverse_foreign_key_prefetch_is_a_compiled_read_too():
+    provider = ProviderFactory()
+    first, second, unrated = LocationFactory.create_batch(3, provider=provider)
+    _rate(first, "safe", "good")
+    _rate(first, "overall", "good")
+    _rate(second, "overall", "inadequate")
+    _rate(second, "caring", "good", is_current=False)
+
+    def build(provider_id):
+        return (
+            Location.objects.filter(provider_id=provider_id)
+            .order_by("pk")
+            .prefetch_related(
+                "published_ratings",
+                Prefetch(
+                    "published_ratings",
+                    queryset=PublishedRating.objects.filter(is_current=True, key_question="overall").only(
+                        "pk", "location_id", "rating"
+                    ),
+                    to_attr="current_overall",
+                ),
+            )
+        )
+
+    read = CompiledRead(build, provider_id=int)
+    read.all(provider_id=provider.pk)  # compiled here, once
+    with CaptureQueriesContext(connection) as ctx:
+        got, compiled = _compilations(read, provider_id=provider.pk)
+    assert compiled == []  # neither the read nor its two prefetches was compiled again
+    assert len(ctx.captured_queries) == 3
+    assert all("ANY(" in q["sql"] for q in ctx.captured_queries[1:])
+
+    expected = list(build(provider.pk))
+    with CaptureQueriesContext(connection) as ctx:
+        for mine, django_s in zip(got, expected, strict=True):
+            # The same rows as Django's prefetch, in its order (the related model's default ordering) ...
+            assert [(r.pk, r.key_question, r.rating) for r in mine.published_ratings.all()] == [
+                (r.pk, r.key_question, r.rating) for r in django_s.published_ratings.all()
+            ]
+            assert [r.pk for r in mine.current_overall] == [r.pk for r in django_s.current_overall]
+            # ... each pointing back at its location, which is the object itself.
+            assert all(r.location is mine for r in (*mine.published_ratings.all(), *mine.current_overall))
+    assert len(ctx.captured_queries) == 0
+    by_pk = {loc.pk: loc for loc in got}
+    assert [r.rating for r in by_pk[second.pk].current_overall] == ["inadequate"]
+    assert by_pk[unrated.pk].current_overall == [] and list(by_pk[unrated.pk].published_ratings.all()) == []
+    # The prefetched manager is still a manager: a filter on it reads the database, as Django's would.
+    assert by_pk[first.pk].published_ratings.filter(key_question="safe").count() == 1
+
+
+def test_prefetches_compiled_reads_cannot_do_are_left_to_django():
+    provider = ProviderFactory()
+    location = LocationFactory(provider=provider)
+    _rate(location, "overall", "good")
+    read = CompiledRead(
+        lambda location_id: Location.objects.filter(pk=location_id).prefetch_related(
+            "provider__locations",  # through two relations
+            Prefetch("published_ratings", queryset=PublishedRating.objects.order_by("pk")[:1], to_attr="first"),
+        ),
+        location_id=int,
+    )
+    got = read.first(location_id=location.pk)
+    compiled = read._by_connection[connections["default"]]
+    assert compiled.compiled_prefetch == () and len(compiled.prefetch) == 2
+    with CaptureQueriesContext(connection) as ctx:
+        assert [loc.pk for loc in got.provider.locations.all()] == [location.pk]
+        assert [r.rating for r in got.first] == ["good"]
+    assert len(ctx.captured_queries) == 0

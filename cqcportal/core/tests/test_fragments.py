@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.template import engines
 from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.utils.functional import lazy, lazystr
+from django.utils.safestring import SafeString, mark_safe
 from jinja2 import UndefinedError
 
 from cqcportal.core import fragments
@@ -29,6 +30,18 @@ def test_text_is_escaped_byte_for_byte_as_django_escapes_it_and_safe_html_is_kep
     html = render_fragment("t.html", {"text": TYPED, "safe": mark_safe("<em>kept</em>")})
     assert html == f"<p>{escape(TYPED)}</p><em>kept</em>"
     assert "&quot;" in html and "&#x27;" in html and "<script>" not in html
+
+
+def test_lazy_text_numbers_and_lazy_safe_html_are_written_as_django_writes_them(fragment_dir):
+    (fragment_dir / "l.html").write_text("{{ lazy }}|{{ number }}|{{ lazy_safe }}|{{ nothing }}")
+    values = {
+        "lazy": lazystr(TYPED),
+        "number": 3,
+        "lazy_safe": lazy(mark_safe, SafeString)("<b>x</b>"),
+        "nothing": None,
+    }
+    django_s = engines["django"].from_string("{{ lazy }}|{{ number }}|{{ lazy_safe }}|{{ nothing }}").render(values)
+    assert render_fragment("l.html", values) == django_s == f"{escape(TYPED)}|3|<b>x</b>|None"
 
 
 def test_dates_are_written_as_django_writes_them_and_a_missing_date_is_empty(fragment_dir):

@@ -17,7 +17,7 @@ import html
 
 from django.conf import settings
 from django.template import defaultfilters
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -42,8 +42,17 @@ def _date(value, arg: str | None = None) -> str:
     return defaultfilters.date(value, arg)
 
 
+@functools.lru_cache(maxsize=256)
+def _fixed_url(viewname: str, prefix: str, urlconf: str) -> str:
+    return reverse(viewname, urlconf=urlconf)
+
+
 def _url(viewname: str, *args) -> str:
-    return reverse(viewname, args=args)
+    """Django's ``reverse``; an address without arguments (the navigation's) is worked out once a process for each
+    script prefix and URL configuration, which are all it depends on."""
+    if args:
+        return reverse(viewname, args=args)
+    return _fixed_url(viewname, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
 
 
 def _escaped_as_django_does(value) -> Markup:

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 from django.template import engines
-from django.utils.html import escape
 from django.utils.functional import lazy, lazystr
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from jinja2 import UndefinedError
 

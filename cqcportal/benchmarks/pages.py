@@ -382,6 +382,56 @@ def wrk(port: int, targets: list[tuple[str, str]], *, seconds: int, users: int, 
     }
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _process_seconds(pid: str) -> tuple[str, float] | None:
+    """A process's command line and the CPU seconds it has used (user and system), from /proc; None if gone."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            command = f.read().replace(b"\0", b" ").decode(errors="replace")
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return command, (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def cpu_seconds(port: int) -> dict[str, float]:
+    """CPU seconds used so far by the portal's server on ``port`` (gunicorn's master and workers), by PostgreSQL
+    (every postgres process: the portal's connections and the server's own work) and by the load client (wrk, which
+    has finished, as this process's children). Taken either side of a measurement, the differences say where a
+    request's CPU went. Linux only (/proc); elsewhere, zeros."""
+    import resource
+
+    server = database = 0.0
+    if os.path.isdir("/proc"):
+        bind = f" 127.0.0.1:{port} "  # an argument of its own (gunicorn --bind ADDRESS), so :80 is not :8000
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            found = _process_seconds(pid)
+            if found is None:
+                continue
+            command, used = found
+            if "gunicorn" in command and bind in command:
+                server += used
+            elif command.startswith("postgres"):
+                database += used
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"server": server, "database": database, "load_client": children.ru_utime + children.ru_stime}
+
+
+def _driven(port: int, targets: list[tuple[str, str]], *, seconds: int, users: int) -> dict:
+    """``wrk``'s figures, with the CPU milliseconds each request cost the server, PostgreSQL and wrk."""
+    before = cpu_seconds(port)
+    figures = wrk(port, targets, seconds=seconds, users=users)
+    after = cpu_seconds(port)
+    requests = max(1, figures["requests"])
+    figures["cpu_ms"] = {part: round((after[part] - before[part]) * 1000 / requests, 3) for part in before}
+    return figures
+
+
 def _measure(port: int, pages: list[str], targets: dict, *, seconds: int, users: int, rounds: int, log, label: str):
     """Each page beside the trivial view for the same visitors, ``rounds`` times over; the runs by page, and the
     anonymous trivial view's runs."""
@@ -391,17 +441,31 @@ def _measure(port: int, pages: list[str], targets: dict, *, seconds: int, users:
         for page in pages:
             pairs = [(t.path, t.cookie) for t in targets[page]]
             wrk(port, pairs, seconds=3, users=users)  # warm: every worker has run the page
-            trivial = wrk(port, [(TRIVIAL, cookie) for _, cookie in pairs], seconds=seconds, users=users)
-            measured = wrk(port, pairs, seconds=seconds, users=users)
+            trivial = _driven(port, [(TRIVIAL, cookie) for _, cookie in pairs], seconds=seconds, users=users)
+            measured = _driven(port, pairs, seconds=seconds, users=users)
             runs[page].append({"trivial": trivial, "page": measured})
             log(
                 f"{label} round {round_number + 1} {page:22} {measured['rps']:7.1f} req/s "
                 f"(p50 {measured['p50_ms']:6.1f} ms, p95 {measured['p95_ms']:6.1f} ms, "
                 f"{measured['cache_hits'] / max(1, measured['requests']):4.0%} from the cache) beside the trivial "
-                f"view's {trivial['rps']:7.1f} req/s: ratio {measured['rps'] / trivial['rps']:.3f}"
+                f"view's {trivial['rps']:7.1f} req/s: ratio {measured['rps'] / trivial['rps']:.3f}; CPU ms a request "
+                f"{_cpu_text(measured['cpu_ms'])} (trivial view {_cpu_text(trivial['cpu_ms'])})"
             )
         anonymous.append(wrk(port, [(TRIVIAL, "")], seconds=seconds, users=users))
     return runs, anonymous
+
+
+def _cpu_text(cpu_ms: dict) -> str:
+    return ", ".join(f"{part.replace('_', ' ')} {ms:.2f}" for part, ms in cpu_ms.items())
+
+
+def _cpu_per_request(runs: list[dict], part: str) -> dict[str, float]:
+    """CPU ms a request, by process, over all rounds (each round's weighted by its requests)."""
+    requests = sum(r[part]["requests"] for r in runs)
+    parts = runs[0][part]["cpu_ms"]
+    return {
+        name: round(sum(r[part]["cpu_ms"][name] * r[part]["requests"] for r in runs) / requests, 2) for name in parts
+    }
 
 
 def _rate(runs: list[dict], part: str) -> float:
@@ -420,6 +484,9 @@ def _summary(runs: list[dict], anonymous_rps: float) -> dict:
         "trivial_rps": round(trivial_rps, 1),
         "ratio_to_anonymous_trivial": round(rps / anonymous_rps, 3),
         "cache_hit_share": round(sum(r["page"]["cache_hits"] for r in runs) / requests, 3),
+        # Where a request's CPU went (the machine has two cores to share among all three), page and trivial view.
+        "cpu_ms": _cpu_per_request(runs, "page"),
+        "trivial_cpu_ms": _cpu_per_request(runs, "trivial"),
         "runs": runs,
     }
 

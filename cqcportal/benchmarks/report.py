@@ -88,6 +88,27 @@ def markdown(data: dict, *, chart_name: str) -> str:
                 f"{page['ratio_to_anonymous_trivial']:.3f} | {page['cache_hit_share']:.0%} | "
                 f"{_yes(page['ratio'] >= PAGE_TARGET_RATIO)} | {_yes(page['p95_ms'] < PAGE_TARGET_P95_MS)} |"
             )
+        with_cpu = {n: p for n, p in pages["pages"].items() if "cpu_ms" in p}
+        if with_cpu:
+            out += [
+                "",
+                "Where a request's CPU went, in milliseconds (from /proc, either side of each measurement: gunicorn's "
+                "processes, every PostgreSQL process, and wrk), for the page and for the trivial view beside it. The "
+                "two cores are shared by all three, so the page's share of the trivial view's CPU is about its ratio:",
+                "",
+                "| page | server | PostgreSQL | wrk | total | trivial view: server | PostgreSQL | wrk | total | "
+                "trivial total / page total |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            ]
+            for name, page in with_cpu.items():
+                cpu, trivial = page["cpu_ms"], page["trivial_cpu_ms"]
+                page_total, trivial_total = sum(cpu.values()), sum(trivial.values())
+                out.append(
+                    f"| {PAGE_NAMES.get(name, name)} | {cpu['server']:.2f} | {cpu['database']:.2f} | "
+                    f"{cpu['load_client']:.2f} | {page_total:.2f} | {trivial['server']:.2f} | "
+                    f"{trivial['database']:.2f} | {trivial['load_client']:.2f} | {trivial_total:.2f} | "
+                    f"{trivial_total / page_total if page_total else 0:.3f} |"
+                )
         uncached = {n: p["without_public_cache"] for n, p in pages["pages"].items() if "without_public_cache" in p}
         if uncached:
             out += [

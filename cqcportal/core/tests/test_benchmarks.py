@@ -2,6 +2,7 @@
 end to end at a small size (so the tools behind docs/benchmarks.md keep working)."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,51 @@ def test_sweep_benchmark_runs_end_to_end_at_a_small_size():
     result = bench.run_size(400, 0.1, people, sweep=deadlines_sweep)  # asserts everything the sweep must do
     assert result["due"] == 40 and result["notifications"] > result["due"]
     assert result["ratio"] > 1 and result["ratio_to_writes_floor"] > 0
+
+
+def _burn(seconds: float) -> str:
+    return f"import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end: pass\n"
+
+
+@pytest.mark.django_db
+def test_cpu_seconds_finds_the_server_postgresql_and_the_load_client_by_their_processes():
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    from cqcportal.benchmarks.pages import cpu_seconds
+
+    port = 11  # no real server: a stand-in whose command line names gunicorn and the address, as the server's does
+    stand_in = subprocess.Popen(
+        [sys.executable, "-c", _burn(0.4) + "time.sleep(30)", "gunicorn", "--bind", f"127.0.0.1:{port}"]
+    )
+    try:
+        before = cpu_seconds(port)
+        deadline = time.monotonic() + 10
+        while cpu_seconds(port)["server"] - before["server"] < 0.3:
+            assert time.monotonic() < deadline, "the stand-in server's CPU was not seen"
+        assert cpu_seconds(1)["server"] == 0  # another port's server (whose address begins the same) is not counted
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM generate_series(1, 3000000)")
+        subprocess.run([sys.executable, "-c", _burn(0.3)], check=True)  # a load client: a child that has finished
+        after = cpu_seconds(port)
+    finally:
+        stand_in.kill()
+        stand_in.wait()
+    assert after["database"] - before["database"] >= 0.05
+    assert after["load_client"] - before["load_client"] >= 0.25
+
+
+def test_report_shows_where_each_request_s_cpu_went(tmp_path):
+    data = json.loads(RESULTS.read_text())
+    for figures in data["pages"].values():
+        figures["cpu_ms"] = {"server": 6.0, "database": 1.5, "load_client": 0.5}
+        figures["trivial_cpu_ms"] = {"server": 1.0, "database": 0.2, "load_client": 0.1}
+    text = report.markdown(data, chart_name="chart.png")
+    name = report.PAGE_NAMES["draft_report"]
+    assert f"| {name} | 6.00 | 1.50 | 0.50 | 8.00 | 1.00 | 0.20 | 0.10 | 1.30 | 0.163 |" in text
+    # Figures from before the CPU was measured: no such table, and no error.
+    for figures in data["pages"].values():
+        del figures["cpu_ms"], figures["trivial_cpu_ms"]
+    assert "Where a request's CPU went" not in report.markdown(data, chart_name="chart.png")

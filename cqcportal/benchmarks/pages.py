@@ -385,8 +385,9 @@ def wrk(port: int, targets: list[tuple[str, str]], *, seconds: int, users: int, 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def _process_seconds(pid: str) -> tuple[str, float] | None:
-    """A process's command line and the CPU seconds it has used (user and system), from /proc; None if gone."""
+def _process_seconds(pid: str) -> tuple[str, str, float] | None:
+    """A process's command line, start time and the CPU seconds it has used (user and system), from /proc; None if
+    it is gone."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             command = f.read().replace(b"\0", b" ").decode(errors="replace")
@@ -394,17 +395,16 @@ def _process_seconds(pid: str) -> tuple[str, float] | None:
             fields = f.read().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return command, (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    return command, fields[19], (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
-def cpu_seconds(port: int) -> dict[str, float]:
-    """CPU seconds used so far by the portal's server on ``port`` (gunicorn's master and workers), by PostgreSQL
-    (every postgres process: the portal's connections and the server's own work) and by the load client (wrk, which
-    has finished, as this process's children). Taken either side of a measurement, the differences say where a
-    request's CPU went. Linux only (/proc); elsewhere, zeros."""
+def cpu_snapshot(port: int) -> dict:
+    """The CPU seconds used so far by each process of the portal's server on ``port`` (gunicorn's master and workers)
+    and of PostgreSQL (every postgres process: the portal's connections and the server's own work), and by the load
+    client (wrk, which has finished by then, as this process's children). Linux only (/proc); elsewhere, none."""
     import resource
 
-    server = database = 0.0
+    processes: dict[tuple[str, str, str], float] = {}
     if os.path.isdir("/proc"):
         bind = f" 127.0.0.1:{port} "  # an argument of its own (gunicorn --bind ADDRESS), so :80 is not :8000
         for pid in os.listdir("/proc"):
@@ -413,22 +413,32 @@ def cpu_seconds(port: int) -> dict[str, float]:
             found = _process_seconds(pid)
             if found is None:
                 continue
-            command, used = found
+            command, started, used = found
             if "gunicorn" in command and bind in command:
-                server += used
+                processes["server", pid, started] = used
             elif command.startswith("postgres"):
-                database += used
+                processes["database", pid, started] = used
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"server": server, "database": database, "load_client": children.ru_utime + children.ru_stime}
+    return {"processes": processes, "load_client": children.ru_utime + children.ru_stime}
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """The CPU seconds the server, PostgreSQL and the load client used between two snapshots. A process that started
+    in between counts in full; one that ended in between (a connection closed, an autovacuum worker done) cannot be
+    read any more and counts nothing, so the figures can only be short, never negative."""
+    used = {"server": 0.0, "database": 0.0, "load_client": after["load_client"] - before["load_client"]}
+    for key, seconds in after["processes"].items():
+        used[key[0]] += seconds - before["processes"].get(key, 0.0)
+    return used
 
 
 def _driven(port: int, targets: list[tuple[str, str]], *, seconds: int, users: int) -> dict:
     """``wrk``'s figures, with the CPU milliseconds each request cost the server, PostgreSQL and wrk."""
-    before = cpu_seconds(port)
+    before = cpu_snapshot(port)
     figures = wrk(port, targets, seconds=seconds, users=users)
-    after = cpu_seconds(port)
+    used = cpu_used(before, cpu_snapshot(port))
     requests = max(1, figures["requests"])
-    figures["cpu_ms"] = {part: round((after[part] - before[part]) * 1000 / requests, 3) for part in before}
+    figures["cpu_ms"] = {part: round(seconds * 1000 / requests, 3) for part, seconds in used.items()}
     return figures
 
 

@@ -67,33 +67,39 @@ def _burn(seconds: float) -> str:
 
 
 @pytest.mark.django_db
-def test_cpu_seconds_finds_the_server_postgresql_and_the_load_client_by_their_processes():
+def test_cpu_used_finds_the_server_postgresql_and_the_load_client_by_their_processes():
     import subprocess
     import sys
 
     from django.db import connection
 
-    from cqcportal.benchmarks.pages import cpu_seconds
+    from cqcportal.benchmarks.pages import cpu_snapshot, cpu_used
 
     port = 11  # no real server: a stand-in whose command line names gunicorn and the address, as the server's does
+    before = cpu_snapshot(port)
     stand_in = subprocess.Popen(
         [sys.executable, "-c", _burn(0.4) + "time.sleep(30)", "gunicorn", "--bind", f"127.0.0.1:{port}"]
     )
     try:
-        before = cpu_seconds(port)
         deadline = time.monotonic() + 10
-        while cpu_seconds(port)["server"] - before["server"] < 0.3:
+        # Started after the first snapshot: counted in full.
+        while cpu_used(before, cpu_snapshot(port))["server"] < 0.35:
             assert time.monotonic() < deadline, "the stand-in server's CPU was not seen"
-        assert cpu_seconds(1)["server"] == 0  # another port's server (whose address begins the same) is not counted
+        # Another port's server, whose address begins the same, is not counted.
+        assert cpu_used(cpu_snapshot(1), cpu_snapshot(1))["server"] == 0
+        assert not [key for key in cpu_snapshot(1)["processes"] if key[0] == "server"]
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM generate_series(1, 3000000)")
         subprocess.run([sys.executable, "-c", _burn(0.3)], check=True)  # a load client: a child that has finished
-        after = cpu_seconds(port)
+        after = cpu_snapshot(port)
     finally:
         stand_in.kill()
         stand_in.wait()
-    assert after["database"] - before["database"] >= 0.05
-    assert after["load_client"] - before["load_client"] >= 0.25
+    used = cpu_used(before, after)
+    assert used["database"] >= 0.05
+    assert used["load_client"] >= 0.25
+    # A process that ended between two snapshots counts nothing (its CPU cannot be read any more), never less.
+    assert cpu_used(after, cpu_snapshot(port))["server"] == 0
 
 
 def test_report_shows_where_each_request_s_cpu_went(tmp_path):

@@ -17,10 +17,34 @@ class ShortListPaginator(Paginator):
 
     def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, head=None):
         """``head``, if given, reads the first ``per_page + orphans + 1`` rows of ``object_list`` (say, a compiled
-        read of that slice); without it they are sliced from ``object_list``."""
-        super().__init__(object_list, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page)
+        read of that slice); without it they are sliced from ``object_list``. With ``head``, ``object_list`` may be
+        a function that builds the queryset: it is built only if the list does not fit on its first page, since
+        building a queryset costs Django more than the compiled read of the head."""
+        self._build = object_list if head is not None and callable(object_list) else None
+        self._object_list = None
+        super().__init__(
+            None if self._build else object_list,
+            per_page,
+            orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+        )
         self._head: list | None = None
         self._read_head = head
+
+    @property
+    def object_list(self):
+        if self._object_list is None and self._build is not None:
+            self._object_list = self._build()
+            super()._check_object_list_is_ordered()
+        return self._object_list
+
+    @object_list.setter
+    def object_list(self, value) -> None:
+        self._object_list = value
+
+    def _check_object_list_is_ordered(self) -> None:
+        if self._build is None:  # a list still to be built is checked when it is built
+            super()._check_object_list_is_ordered()
 
     def _head_fits(self) -> bool:
         """Read the first page and one row more, once; whether that was all of it."""
@@ -33,7 +57,7 @@ class ShortListPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        if isinstance(self.object_list, QuerySet) and self._head_fits():
+        if (self._build is not None or isinstance(self.object_list, QuerySet)) and self._head_fits():
             return len(self._head)
         return super().count
 

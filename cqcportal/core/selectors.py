@@ -94,9 +94,9 @@ def provider_dashboard(*, user: User, today: datetime.date) -> dict:
     """What a provider's user sees first: their organisation, their locations, delegations to and from them.
 
     Seven queries whatever the organisation's size (``test_query_budgets``): the locations carry whether this person
-    manages each, and the delegations to and from them are one read. ``to_do`` and ``locations`` are querysets for
-    ``ShortListPaginator`` with ``DASHBOARD_PAGE_SIZE`` rows a page; ``to_do_head`` and ``locations_head`` read
-    each one's head.
+    manages each, and the delegations to and from them are one read. ``to_do`` and ``locations`` build querysets for
+    ``ShortListPaginator`` with ``DASHBOARD_PAGE_SIZE`` rows a page (only when a list does not fit on its first
+    page); ``to_do_head`` and ``locations_head`` read each one's head.
     """
     membership = perms.membership_of(user)
     provider = membership.provider
@@ -111,11 +111,11 @@ def provider_dashboard(*, user: User, today: datetime.date) -> dict:
         if delegation.delegator_id == user.pk:
             given.append(delegation)
     return {
-        "to_do": _provider_to_do(provider.pk),
+        "to_do": lambda: _provider_to_do(provider.pk),
         "to_do_head": lambda: _TO_DO_HEAD.all(provider_id=provider.pk),
         "membership": membership,
         "provider": provider,
-        "locations": _provider_locations(provider.pk, membership.pk),
+        "locations": lambda: _provider_locations(provider.pk, membership.pk),
         "locations_head": lambda: _LOCATIONS_HEAD.all(provider_id=provider.pk, membership_id=membership.pk),
         "acting_for": acting_for,
         "delegations_given": given,

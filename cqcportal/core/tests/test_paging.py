@@ -71,3 +71,39 @@ def test_an_empty_list_is_one_empty_page():
         page = ShortListPaginator(ContentType.objects.none(), 10).get_page(1)
     assert list(page) == [] and page.paginator.count == 0 and page.paginator.num_pages == 1
     assert len(ctx.captured_queries) == 0
+
+
+def _head_of(per_page, orphans=0):
+    return lambda: list(_rows()[: per_page + orphans + 1])
+
+
+def test_a_list_built_on_demand_is_not_built_when_it_fits_on_the_first_page():
+    total = _rows().count()
+    built = []
+
+    def build():
+        built.append(1)
+        return _rows()
+
+    page = ShortListPaginator(build, total, head=_head_of(total)).get_page(1)
+    assert [row.pk for row in page] == list(_rows().values_list("pk", flat=True))
+    assert (page.paginator.count, page.paginator.num_pages, page.has_next()) == (total, 1, False)
+    assert built == []
+
+
+@pytest.mark.parametrize("number", [1, 2, "last"])
+def test_a_list_built_on_demand_that_does_not_fit_is_built_once_and_paged_as_django_does(number):
+    total = _rows().count()
+    per_page = total // 3
+    built = []
+
+    def build():
+        built.append(1)
+        return _rows()
+
+    page = ShortListPaginator(build, per_page, head=_head_of(per_page)).get_page(number)
+    expected = Paginator(_rows(), per_page).get_page(number)
+    assert [row.pk for row in page] == [row.pk for row in expected]
+    assert (page.paginator.count, page.number) == (total, expected.number)
+    assert page.paginator.num_pages == expected.paginator.num_pages
+    assert built == [1]

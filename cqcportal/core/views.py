@@ -36,7 +36,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     if perms.is_regulator_staff(user):
         context = selectors.staff_dashboard(user=user)
-        context["held_locations"] = held = list(context["held_locations"])
+        held = context["held_locations"]
         location_link = link_maker("register:organisation-location", varying=2)
         provider_link = link_maker("register:organisation")
         for location in held:

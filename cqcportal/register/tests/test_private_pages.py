@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from cqcportal.accounts.models import Delegation
-from cqcportal.tests.factories import LocationFactory, ProviderFactory, ProviderUserFactory
+from cqcportal.tests.factories import LocationFactory, ProviderFactory, ProviderUserFactory, StaffFactory
 
 
 @pytest.fixture
@@ -241,3 +241,76 @@ def test_staff_dashboard_shows_held_locations_with_their_links_and_ratings(clien
         assert f'<a class="govuk-link" href="{provider_link}">{location.provider.name}</a>' in page
     assert '<strong class="govuk-tag app-rating app-rating--requires-improvement">Requires improvement</strong>' in page
     assert page.count("Not yet rated") == 1 and "Not Held House" not in page
+
+
+@pytest.mark.django_db
+def test_staff_dashboard_shows_roles_targets_cases_waiting_held_count_and_latest_activity(client, inspector):
+    """The staff dashboard's lists: the person's roles; their own live targets (bound on staff) and the cases
+    waiting for providers, each by due date, paused ones marked; how many locations they hold, counted past the 50
+    shown; the ten newest audit events, newest first."""
+    import datetime
+    import re
+
+    from django.contrib.auth.models import Group
+    from django.db import transaction
+
+    from cqcportal.audit.models import AuditEvent
+    from cqcportal.audit.services import audit_event_record
+    from cqcportal.deadlines.models import Deadline
+    from cqcportal.deadlines.rules import Kind
+    from cqcportal.deadlines.services import deadline_meet, deadline_open, deadline_pause
+
+    inspector.groups.add(Group.objects.get_or_create(name="Inspector")[0])
+    inspector.groups.add(Group.objects.get_or_create(name="Assessor")[0])
+    other = StaffFactory()
+    held = LocationFactory.create_batch(51, relationship_holder=inspector)
+    LocationFactory(relationship_holder=inspector, registration_status="deregistered")
+    start = datetime.date(2026, 12, 7)
+
+    cases = iter(held)
+
+    def deadline(description, *, owner, binds, due, state="open"):
+        case = next(cases)  # one live window per case and kind
+        with transaction.atomic():
+            made = deadline_open(
+                case=case,
+                kind=Kind.PROVIDER_INFORMATION_REQUEST,
+                start_date=start,
+                case_description=description,
+                case_url=f"/cases/{description.split()[0].lower()}/",
+                provider=case.provider,
+                location=case,
+            )
+        Deadline.objects.filter(pk=made.pk).update(owner=owner, binds=binds, due_date=due)
+        made = Deadline.objects.get(pk=made.pk)  # the protected state field cannot be refreshed in place
+        with transaction.atomic():
+            if state == "paused":
+                deadline_pause(deadline=made, by=inspector, reason="A complaint is being looked at", today=start)
+            elif state == "met":
+                deadline_meet(deadline=made, by=inspector)
+
+    deadline("Later target", owner=inspector, binds="staff", due=datetime.date(2027, 1, 20))
+    deadline("Sooner target", owner=inspector, binds="staff", due=datetime.date(2027, 1, 6), state="paused")
+    deadline("Met target", owner=inspector, binds="staff", due=datetime.date(2027, 1, 1), state="met")
+    deadline("Colleague's target", owner=other, binds="staff", due=datetime.date(2027, 1, 2))
+    deadline("Provider's window", owner=inspector, binds="provider", due=datetime.date(2027, 1, 8))
+    with transaction.atomic():
+        for n in range(12):
+            event = audit_event_record(by=inspector, subject=held[n], action=f"test.event-{n:02}")
+            AuditEvent.objects.filter(pk=event.pk).update(
+                occurred_at=datetime.datetime(2027, 6, 1, 9, n, tzinfo=datetime.UTC)  # newer than the windows' events
+            )
+
+    client.force_login(inspector)
+    page = client.get(reverse("core:dashboard")).text
+    assert '<span class="govuk-caption-l">Assessor, Inspector</span>' in page
+    targets = page[page.index("Your targets") : page.index("Waiting for providers")]
+    assert targets.index("Sooner target") < targets.index("Later target")
+    assert "Sooner target</a> – due 6 Jan 2027 (paused)" in targets and "Later target</a> – due 20 Jan 2027<" in targets
+    waiting = page[page.index("Waiting for providers") : page.index("Locations you hold")]
+    assert all("Met target" not in part and "Colleague" not in part for part in (targets, waiting))
+    assert '<a class="govuk-link" href="/cases/provider&#x27;s/">Provider&#x27;s window</a> – due 8 Jan 2027' in waiting
+    assert "You hold the relationship with 51 registered locations." in page
+    activity = page[page.index("Latest activity") :]
+    shown = [int(n) for n in re.findall(r"test\.event-(\d\d)", activity)]
+    assert shown == list(range(11, 1, -1))

@@ -1,5 +1,7 @@
 """Pages for assessments: the caseload, planning, the workspace where statements are scored, and the public working."""
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,9 +28,10 @@ from assessments.models import (
     QualityStatement,
     StatementScore,
 )
-from assessments.working import FLAG_TEXT, location_flags, location_regulations, location_working
+from assessments.working import FLAG_TEXT, location_regulations, location_working
 from cqcportal.accounts import rules as perms
 from cqcportal.audit.services import DOCUMENT_DOWNLOAD, audit_access_record
+from cqcportal.core.context_processors import read_with_navigation
 from cqcportal.core.links import link_maker
 from cqcportal.core.public_cache import cached_for_the_public
 from cqcportal.register.models import Location
@@ -50,6 +53,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         state=state if state in AssessmentState.values else "",
         page_number=request.GET.get("page"),
         per_page=CASELOAD_PAGE_SIZE,
+        read=functools.partial(read_with_navigation, request),
     )
     return render(
         request,
@@ -94,7 +98,7 @@ def _conducted_by(request: HttpRequest, pk: int, permission: str = "assessments.
 @login_required
 def workspace(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment(request, pk)
-    rows = selectors.workspace_rows(assessment)
+    rows = selectors.workspace_rows(assessment, read=functools.partial(read_with_navigation, request))
     in_scope, scores = rows.in_scope, rows.scores
     location = assessment.location
     # Read once, for whether the service is rated and which of the framework's rules for first scores apply.
@@ -103,7 +107,7 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
     working = location_working(location, preview=assessment, preview_scores=list(scores.values())) if is_rated else None
     regulations = None if is_rated else location_regulations(location, preview=assessment)
     judged = set() if is_rated else set(assessment.regulations_judgements.values_list("statement_id", flat=True))
-    flags = [FLAG_TEXT[f] for f in location_flags(assessment.location)]
+    flags = [FLAG_TEXT[f] for f in rows.flags]
     # The statements' links, from one reverse (cqcportal.core.links).
     statement_link = link_maker("assessments:statement", assessment.pk)
     for kq in working.key_questions if working is not None else regulations:

@@ -27,7 +27,7 @@ from assessments.models import (
     StatementScore,
     StatementScoreChange,
 )
-from cqcportal.core.compiled import CompiledRead, matches_any
+from cqcportal.core.compiled import CompiledRead, matches_any, read_together
 from cqcportal.register.models import KeyQuestion, Location, PublishedRating
 
 SOURCE_UPDATED = "updated"
@@ -130,10 +130,6 @@ _DEPARTURES = CompiledRead(
 )
 
 
-def _previous_ratings(location) -> dict[str, PublishedRating]:
-    return {r.key_question: r for r in _PREVIOUS_RATINGS.all(location_id=location.pk)}
-
-
 # The changes to the scores behind a location's working (the page shows who changed a score, when and why).
 _SCORE_CHANGES = CompiledRead(
     lambda assessment_ids: StatementScoreChange.objects.filter(
@@ -193,8 +189,13 @@ _LIMITS_OF_LOCATION = {
 
 def _limits_with_causes(location, today, published_only) -> dict[str, tuple[str, str]]:
     """By key question: the strictest limit in force and its cause, in words."""
+    return _strictest_of(
+        _LIMITS_OF_LOCATION[published_only].all(today=today or timezone.localdate(), location_id=location.pk)
+    )
+
+
+def _strictest_of(rows) -> dict[str, tuple[str, str]]:
     limits: dict[str, tuple[str, str]] = {}
-    rows = _LIMITS_OF_LOCATION[published_only].all(today=today or timezone.localdate(), location_id=location.pk)
     for row in rows:
         _strictest(limits, row.key_question, row.action, row.reason)
     return limits
@@ -235,9 +236,14 @@ def location_working(
     assessment's scores, when the caller has read them already. A location with ``service_types_list`` set (its
     service types, read already) is not asked for them again.
     """
-    statements = _CURRENT_STATEMENTS.all()
+    # The reads that need only the location go together (one round trip, cqcportal.core.compiled.read_together).
+    of_location = {"location_id": location.pk}
+    first = [(_CURRENT_STATEMENTS, {}), (_LATEST_SCORES[published_only], of_location), (_PREVIOUS_RATINGS, of_location)]
+    if enforcement_limits is None:
+        first.append((_LIMITS_OF_LOCATION[published_only], {"today": timezone.localdate(), **of_location}))
+    statements, latest_rows, previous_rows, *limit_rows = read_together(*first)
     latest: dict[int, tuple[int, datetime.date, int]] = {}
-    for statement_id, score, completed_at, assessment_id in _LATEST_SCORES[published_only].all(location_id=location.pk):
+    for statement_id, score, completed_at, assessment_id in latest_rows:
         if statement_id not in latest:
             latest[statement_id] = (score, timezone.localdate(completed_at), assessment_id)
     newest_assessment = _newest(latest)
@@ -250,18 +256,25 @@ def location_working(
     if enforcement_limits is not None:
         causes = {kq: (action, "") for kq, action in enforcement_limits.items()}
     else:
-        causes = _limits_with_causes(location, None, published_only)
+        causes = _strictest_of(limit_rows[0])
+    # Then, together, the reads that need the scores: the newest assessment's departures and the scores' changes.
+    second = []
+    if newest_assessment is not None:
+        second.append((_DEPARTURES, {"assessment_id": newest_assessment}))
+    assessment_ids = list({v[2] for v in latest.values()})
+    if assessment_ids:
+        second.append((_SCORE_CHANGES, {"assessment_ids": assessment_ids}))
+    second_rows = iter(read_together(*second))
     departures = {}
     if newest_assessment is not None:
-        departures = {d.key_question: d for d in _DEPARTURES.all(assessment_id=newest_assessment)}
+        departures = {d.key_question: d for d in next(second_rows)}
     changes: dict[tuple[int, int], list] = {}
-    assessment_ids = list({v[2] for v in latest.values()})
-    for change in _SCORE_CHANGES.all(assessment_ids=assessment_ids) if assessment_ids else ():
+    for change in next(second_rows) if assessment_ids else ():
         changes.setdefault((change.assessment_id, change.statement_id), []).append(change)
     inputs = WorkingInputs(
         latest=latest,
         newest_assessment=newest_assessment,
-        previous=_previous_ratings(location),
+        previous={r.key_question: r for r in previous_rows},
         asc=_is_adult_social_care(location),
         causes=causes,
         departures=departures,
@@ -460,9 +473,11 @@ FLAG_TEXT = {
 }
 
 
-def location_flags(location) -> list[str]:
-    """What the later flows act on, from the overall ratings of the location's last three completed assessments."""
-    recent = _RECENT_OVERALL.all(location_id=location.pk)
+def location_flags(location, *, recent: list[str] | None = None) -> list[str]:
+    """What the later flows act on, from the overall ratings of the location's last three completed assessments
+    (``recent``, newest first, when the caller has read them: ``location_flags_read``)."""
+    if recent is None:
+        recent = _RECENT_OVERALL.all(**location_flags_read(location)[1])
     flags = []
     if recent and recent[0] == "inadequate":
         flags.append(FLAG_SPECIAL_MEASURES)
@@ -471,6 +486,11 @@ def location_flags(location) -> list[str]:
     elif len(recent) >= 2 and recent[0] == recent[1] == "requires_improvement":
         flags.append(FLAG_REGULATION_17)
     return flags
+
+
+def location_flags_read(location) -> tuple[CompiledRead, dict]:
+    """The read ``location_flags`` needs, to send with others (``read_together``)."""
+    return _RECENT_OVERALL, {"location_id": location.pk}
 
 
 @dataclass

@@ -4,7 +4,7 @@ from django.db.models import CharField, Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast, Coalesce
 
 from cqcportal.accounts import rules as perms
-from cqcportal.core.compiled import CompiledRead
+from cqcportal.core.compiled import CompiledRead, read_together
 from factual_accuracy.models import (
     Comment,
     ExtensionRequest,
@@ -96,19 +96,35 @@ _QUERIES = CompiledRead(
 )
 
 
-def report_page_lists(user, report: Report) -> dict[str, list]:
-    """The report page's lists: the comments ``user`` may see (as ``comments_visible_to``), the sections in order,
-    the extension requests and the information queries, each with the people and sections they show."""
-    comments = (_SENT_COMMENTS if perms.is_regulator_staff(user) else _ALL_COMMENTS).all(report_id=report.pk)
-    lists = {
-        "comments": comments,
-        "sections": _SECTIONS.all(report_id=report.pk),
-        "extensions": _EXTENSION_REQUESTS.all(report_id=report.pk),
-        "queries": _QUERIES.all(report_id=report.pk),
-    }
-    for row in (*comments, *lists["sections"], *lists["extensions"], *lists["queries"]):
+def report_page_lists(user, report: Report, *, read=read_together) -> dict:
+    """Everything the report page lists, read together (one round trip, ``read_together``): the comments ``user``
+    may see (as ``comments_visible_to``), the sections in order, the extension requests and the information queries,
+    each with the people and sections they show; the check's deadline and the publication target
+    (``report_deadlines``); and the one-off bank holidays, for counting working days. ``read``: read_together, or
+    a view's that adds its own reads."""
+    from cqcportal.deadlines.selectors import EXTRA_HOLIDAYS
+
+    of_report = {"report_id": report.pk}
+    comments, sections, extensions, queries, deadlines, holidays = read(
+        (_SENT_COMMENTS if perms.is_regulator_staff(user) else _ALL_COMMENTS, of_report),
+        (_SECTIONS, of_report),
+        (_EXTENSION_REQUESTS, of_report),
+        (_QUERIES, of_report),
+        (_CHECK_AND_TARGET, {"object_id": str(report.pk)}),
+        (EXTRA_HOLIDAYS, {}),
+    )
+    for row in (*comments, *sections, *extensions, *queries):
         row.report = report
-    return lists
+    window, target = _window_and_target(deadlines)
+    return {
+        "comments": comments,
+        "sections": sections,
+        "extensions": extensions,
+        "queries": queries,
+        "window": window,
+        "target": target,
+        "holidays": frozenset(holidays),
+    }
 
 
 def comments_visible_to(user, report: Report) -> QuerySet[Comment]:
@@ -159,10 +175,14 @@ def report_window(report: Report):
 def report_deadlines(report: Report) -> tuple:
     """The report's factual accuracy check deadline (None before it is sent) and its publication target (None if it
     has none), each with its extensions (the page shows how the check's end moved): two queries, not four."""
+    return _window_and_target(_CHECK_AND_TARGET.all(object_id=str(report.pk)))
+
+
+def _window_and_target(deadlines) -> tuple:
     from cqcportal.deadlines.rules import Kind
 
     window = target = None
-    for deadline in _CHECK_AND_TARGET.all(object_id=str(report.pk)):
+    for deadline in deadlines:
         if deadline.kind == Kind.FACTUAL_ACCURACY_CHECK and window is None and deadline.state != "cancelled":
             window = deadline
         elif deadline.kind == Kind.PUBLICATION_TARGET and target is None:

@@ -4,6 +4,7 @@ The provider's pages of the check are in ``check_views``; the staff's responses 
 """
 
 import difflib
+import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from assessments.models import Assessment
 from cqcportal import workdays
 from cqcportal.accounts import rules as perms
 from cqcportal.audit.services import audit_access_record
+from cqcportal.core.context_processors import read_with_navigation
 from cqcportal.core.links import link_maker
 from cqcportal.deadlines import selectors as deadline_selectors
 from factual_accuracy import selectors, services
@@ -40,13 +42,17 @@ def report_new(request: HttpRequest, assessment_pk: int) -> HttpResponse:
     return redirect("factual_accuracy:report", pk=report.pk)
 
 
-def report_page_context(request: HttpRequest, report, *, window=None) -> dict:
+_UNREAD = object()
+
+
+def report_page_context(request: HttpRequest, report, *, window=_UNREAD) -> dict:
     """What every page of a report shows: the report, its check's deadline and who may do what.
 
-    ``window``: the check's deadline when the caller has read it already (``selectors.report_deadlines``).
+    ``window``: the check's deadline (None before the report is sent) when the caller has read it already
+    (``selectors.report_page_lists``).
     """
     today = timezone.localdate()
-    window = window if window is not None else selectors.report_window(report)
+    window = selectors.report_window(report) if window is _UNREAD else window
     is_staff_user = perms.is_regulator_staff(request.user)
     check_open = (
         report.state == ReportState.OUT_FOR_FACTUAL_ACCURACY
@@ -71,9 +77,9 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.report_for_page(request.user, pk)
     if report is None:
         raise Http404("No report here.")
-    window, target = selectors.report_deadlines(report)
+    lists = selectors.report_page_lists(request.user, report, read=functools.partial(read_with_navigation, request))
+    window, target, holidays = lists["window"], lists["target"], lists["holidays"]
     context = report_page_context(request, report, window=window)
-    lists = selectors.report_page_lists(request.user, report)
     comments, sections = lists["comments"], lists["sections"]
     by_section: dict[int, list] = {}
     for comment in comments:
@@ -82,7 +88,6 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for section in sections:
         section.visible_comments = by_section.get(section.pk, [])
         section.url = section_link(section.pk)
-    holidays = deadline_selectors.extra_holidays()
     context.update(
         {
             "sections": sections,

@@ -63,12 +63,31 @@ def is_registered_person_of(user, obj) -> bool:
     )
 
 
+_ROLE_NAMES = "_staff_role_names"
+
+
+def staff_role_names(user) -> frozenset[str]:
+    """The names of the user's roles (groups), read once for this user object: a request's checks and its audit
+    line share one read. Changing the object's groups (``user.groups.add``, ``set``...) forgets them
+    (``forget_role_names``)."""
+    names = user.__dict__.get(_ROLE_NAMES)
+    if names is None:
+        names = user.__dict__[_ROLE_NAMES] = frozenset(g.name for g in user.groups.all())
+    return names
+
+
+def forget_role_names(sender, instance, action, **kwargs) -> None:
+    """``m2m_changed`` of the users' groups: the user object whose groups changed reads them again when asked."""
+    if action.startswith("post_"):
+        instance.__dict__.pop(_ROLE_NAMES, None)
+
+
 def has_staff_role(*roles: StaffRole) -> rules.Predicate:
     names = {str(r) for r in roles}
 
     @rules.predicate(name=f"has_staff_role({', '.join(sorted(names))})")
     def _has_role(user) -> bool:
-        return is_regulator_staff(user) and any(g.name in names for g in user.groups.all())
+        return is_regulator_staff(user) and not names.isdisjoint(staff_role_names(user))
 
     return _has_role
 

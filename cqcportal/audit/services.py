@@ -28,7 +28,9 @@ def describe_actor(user) -> str:
     if user is None:
         return "System"
     if user.is_regulator_staff:
-        roles = ", ".join(sorted(g.name for g in user.groups.all())) or "Regulator staff"
+        from cqcportal.accounts.rules import staff_role_names
+
+        roles = ", ".join(sorted(staff_role_names(user))) or "Regulator staff"
         return f"{user.full_name} ({roles})"
     membership = getattr(user, "membership", None)
     if membership is not None:

@@ -106,11 +106,18 @@ class _CompiledPrefetch:
         read = CompiledRead(lambda ids: base.filter(matches_any(related, field.name, ids)), ids=list)
         return cls(through=through, to_attr=to_attr, queryset=queryset, field=field, read=read)
 
-    def attach(self, objects: list[Model]) -> None:
-        """Read the related rows of ``objects`` and store each object's as ``prefetch_related_objects`` would."""
+    def values(self, objects: list[Model]) -> dict[str, Any]:
+        """The related rows' read's parameters for ``objects``."""
+        return {"ids": list({obj.pk for obj in objects})}
+
+    def attach(self, objects: list[Model], rows: list[Model] | None = None) -> None:
+        """Store each object's related rows as ``prefetch_related_objects`` would: ``rows`` if they have been read
+        already (as ``self.read`` gives them for ``self.values(objects)``), else read now."""
         field, attname = self.field, self.field.attname
+        if rows is None:
+            rows = self.read.all(**self.values(objects))
         by_owner: dict[Any, list] = {}
-        for row in self.read.all(ids=list({obj.pk for obj in objects})):
+        for row in rows:
             by_owner.setdefault(getattr(row, attname), []).append(row)
         cache_name = field.remote_field.cache_name
         for obj in objects:
@@ -169,13 +176,23 @@ class CompiledRead:
 
         :raises ImproperlyConfigured: on first use, if a parameter does not reach the SQL unchanged.
         """
-        if set(values) != set(self.parameters):
-            raise TypeError(f"CompiledRead expects {sorted(self.parameters)}, got {sorted(values)}.")
-        probe = self._model_of_build()
-        alias = router.db_for_read(probe)
+        alias = self.alias(values)
         connection = connections[alias]
         if connection.vendor != "postgresql":
             return list(self.build(**values))
+        compiled, params = self._statement(alias, connection, values)
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        return self._finish(compiled, rows, alias)
+
+    def alias(self, values: dict[str, Any]) -> str:
+        """The database this read goes to (checking ``values`` names exactly its parameters)."""
+        if set(values) != set(self.parameters):
+            raise TypeError(f"CompiledRead expects {sorted(self.parameters)}, got {sorted(values)}.")
+        return router.db_for_read(self._model_of_build())
+
+    def _statement(self, alias: str, connection, values: dict[str, Any]) -> tuple[_Compiled, list]:
         compiled = self._by_connection.get(connection)
         if compiled is None:
             compiled = self._compile(alias, connection)
@@ -183,12 +200,12 @@ class CompiledRead:
         params = list(compiled.params)
         for name, index in compiled.positions:
             params[index] = values[name]
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
+        return compiled, params
+
+    def _finish(self, compiled: _Compiled, rows: list, alias: str, pending: list | None = None) -> list:
         if compiled.converters:
             rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
-        return self._shape(compiled, rows, alias)
+        return self._shape(compiled, rows, alias, pending)
 
     def first(self, **values: Any) -> Any:
         """The first row for these values, or None."""
@@ -274,7 +291,10 @@ class CompiledRead:
         return _Compiled(**common, shape=shapes[iterable], names=tuple(names))
 
     @staticmethod
-    def _shape(compiled: _Compiled, rows: list, alias: str) -> list:
+    def _shape(compiled: _Compiled, rows: list, alias: str, pending: list | None = None) -> list:
+        """The rows as the queryset gives them. Compiled prefetches are made now, or, given ``pending`` (and no
+        prefetch of Django's that might go through them), listed there as ``(prefetch, objects)`` to be made
+        together with other reads' (``read_together``)."""
         if compiled.shape == "models":
             model_cls = compiled.compiler.klass_info["model"]
             start, end, init_list = compiled.model_start, compiled.model_end, list(compiled.init_list)
@@ -288,8 +308,11 @@ class CompiledRead:
                         setattr(obj, attr_name, row[col_pos])
                 objects.append(obj)
             if objects:
-                for prefetch in compiled.compiled_prefetch:
-                    prefetch.attach(objects)
+                if pending is not None and not compiled.prefetch:
+                    pending.extend((prefetch, objects) for prefetch in compiled.compiled_prefetch)
+                else:
+                    for prefetch in compiled.compiled_prefetch:
+                        prefetch.attach(objects)
                 if compiled.prefetch:
                     prefetch_related_objects(objects, *compiled.prefetch)
             return objects
@@ -301,3 +324,47 @@ class CompiledRead:
             row_type = create_namedtuple_class(*compiled.names)
             return [tuple.__new__(row_type, row) for row in rows]
         return [tuple(row) for row in rows]
+
+
+def read_together(*reads: tuple[CompiledRead, dict[str, Any]]) -> list[list]:
+    """Each ``(read, values)``'s rows, as ``read.all(**values)`` gives them, with the statements sent to PostgreSQL
+    together: one round trip for all of them (psycopg's pipeline mode), not one each.
+
+    A page's independent reads each cost a round trip: a wait, and on a busy machine a switch to PostgreSQL's
+    process and back. Sent together they are still separate statements (each prepared, each counted by the
+    query-count tests), answered in order. Prefetches a read makes after its rows arrive are made as ``all()``
+    makes them. On SQLite, or for reads on different databases, each read is simply run in turn.
+
+    :raises django.db.DatabaseError: if any statement fails (the others' rows are not returned).
+    """
+    if not reads:
+        return []
+    aliases = {read.alias(values) for read, values in reads}
+    alias = aliases.pop()
+    connection = connections[alias]
+    if aliases or connection.vendor != "postgresql" or len(reads) == 1:
+        return [read.all(**values) for read, values in reads]
+    statements = [read._statement(alias, connection, values) for read, values in reads]
+    cursors = []
+    try:
+        # Django's cursors, so that each statement is checked, wrapped and logged as any other.
+        for _ in statements:
+            cursors.append(connection.cursor())
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for cursor, (compiled, params) in zip(cursors, statements, strict=True):
+                cursor.execute(compiled.sql, params)
+        rows = [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+    pending: list[tuple[_CompiledPrefetch, list[Model]]] = []
+    results = [
+        read._finish(compiled, these, alias, pending)
+        for (read, _), (compiled, _), these in zip(reads, statements, rows, strict=True)
+    ]
+    # The rows' own compiled prefetches (a comment's files, a deadline's extensions), together too.
+    if pending:
+        related = read_together(*((prefetch.read, prefetch.values(objects)) for prefetch, objects in pending))
+        for (prefetch, objects), rows_of in zip(pending, related, strict=True):
+            prefetch.attach(objects, rows_of)
+    return results

@@ -1,5 +1,6 @@
 """The start page, the dashboards and, in development only, the demo mailbox."""
 
+import functools
 from email import message_from_bytes
 from email.policy import default as default_policy
 from pathlib import Path
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from cqcportal.accounts import rules as perms
 from cqcportal.core import selectors
+from cqcportal.core.context_processors import read_with_navigation
 from cqcportal.core.links import link_maker
 from cqcportal.core.paging import ShortListPaginator
 from cqcportal.register.forms import RegisterSearchForm
@@ -44,7 +46,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             location.provider_url = provider_link(location.provider_id)
         return render(request, "core/staff_dashboard.html", context)
     if perms.is_provider_user(user):
-        context = selectors.provider_dashboard(user=user, today=timezone.localdate())
+        context = selectors.provider_dashboard(
+            user=user, today=timezone.localdate(), read=functools.partial(read_with_navigation, request)
+        )
         # A national chain or an NHS trust has hundreds of locations and open windows: a page of each at a time.
         page_size = selectors.DASHBOARD_PAGE_SIZE
         context["to_do"] = ShortListPaginator(context["to_do"], page_size, head=context.pop("to_do_head")).get_page(

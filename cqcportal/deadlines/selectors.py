@@ -18,13 +18,14 @@ from cqcportal.accounts.models import (
 from cqcportal.core.compiled import CompiledRead
 from cqcportal.deadlines.models import LIVE_STATES, Deadline, ExtraHoliday
 
-# Read by most pages that show a deadline: compiled once (cqcportal.core.compiled).
-_EXTRA_HOLIDAYS = CompiledRead(lambda: ExtraHoliday.objects.order_by().values_list("date", flat=True))
+# Read by most pages that show a deadline: compiled once (cqcportal.core.compiled); pages that read several rows
+# at once send it with theirs (read_together).
+EXTRA_HOLIDAYS = CompiledRead(lambda: ExtraHoliday.objects.order_by().values_list("date", flat=True))
 
 
 def extra_holidays() -> frozenset[datetime.date]:
     """One-off bank holidays that admin staff added, for the working-day calendar."""
-    return frozenset(_EXTRA_HOLIDAYS.all())
+    return frozenset(EXTRA_HOLIDAYS.all())
 
 
 class Contact(NamedTuple):

@@ -40,3 +40,33 @@ def test_admin_staff_who_are_not_superusers_can_open_every_back_office_list(clie
         if status != 200:
             failures.append(f"{url}: {status}")
     assert failures == []
+
+
+@pytest.mark.django_db
+def test_a_person_s_roles_are_read_once_for_all_checks_and_their_audit_line_until_their_roles_change():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cqcportal.accounts import rules as perms
+    from cqcportal.audit.services import describe_actor
+
+    staff = StaffFactory(full_name="Ola Manager", roles=[StaffRole.INSPECTOR])
+    staff = type(staff).objects.get(pk=staff.pk)  # as a request loads them: nothing read yet
+    with CaptureQueriesContext(connection) as ctx:
+        assert not perms.is_senior_staff(staff)
+        assert not perms.is_admin_staff(staff)
+        assert describe_actor(staff) == "Ola Manager (Inspector)"
+    assert len(ctx.captured_queries) == 1
+    # Given a role, the same object knows it at once (and reads its roles again, once).
+    staff.groups.add(Group.objects.get(name=str(StaffRole.OPERATIONS_MANAGER)))
+    with CaptureQueriesContext(connection) as ctx:
+        assert perms.is_senior_staff(staff)
+        assert describe_actor(staff) == "Ola Manager (Inspector, Operations manager)"
+    assert len(ctx.captured_queries) == 1
+    staff.groups.remove(Group.objects.get(name=str(StaffRole.OPERATIONS_MANAGER)))
+    assert not perms.is_senior_staff(staff)
+    staff.groups.set([Group.objects.get(name=str(StaffRole.ADMIN_STAFF))])
+    assert perms.is_admin_staff(staff) and not perms.is_senior_staff(staff)
+    staff.groups.clear()
+    assert not perms.is_admin_staff(staff)
+    assert describe_actor(staff) == "Ola Manager (Regulator staff)"

@@ -240,3 +240,125 @@ def test_prefetches_compiled_reads_cannot_do_are_left_to_django():
         assert [loc.pk for loc in got.provider.locations.all()] == [location.pk]
         assert [r.rating for r in got.first] == ["good"]
     assert len(ctx.captured_queries) == 0
+
+
+# --- read_together: several reads, one round trip ---------------------------------------------------------------
+
+
+def _ratings_of(provider_id):
+    return (
+        Location.objects.filter(provider_id=provider_id)
+        .order_by("pk")
+        .prefetch_related(
+            Prefetch(
+                "published_ratings",
+                queryset=PublishedRating.objects.filter(is_current=True).order_by("key_question"),
+                to_attr="current",
+            )
+        )
+    )
+
+
+def _pipeline_states(during):
+    """The connection's pipeline status at each statement Django's cursors ran while ``during()`` ran."""
+    states = []
+
+    def record(execute, sql, params, many, context):
+        states.append(context["connection"].connection.info.pipeline_status.name)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        result = during()
+    return result, states
+
+
+def test_reads_sent_together_give_each_read_s_rows_with_every_statement_in_one_pipeline():
+    provider, other = ProviderFactory(), ProviderFactory()
+    first, second = LocationFactory.create_batch(2, provider=provider)
+    LocationFactory(provider=other, name="Zeta House")
+    _rate(first, "safe", "good")
+    _rate(first, "overall", "good")
+    _rate(second, "overall", "inadequate")
+    _rate(second, "caring", "good", is_current=False)
+    locations = CompiledRead(_locations_of, provider_id=int)
+    ratings = CompiledRead(_ratings_of, provider_id=int)  # with a compiled prefetch
+    names = CompiledRead(
+        lambda provider_id: Location.objects.filter(provider_id=provider_id).values_list("name", flat=True),
+        provider_id=int,
+    )
+    counts = CompiledRead(
+        lambda: Provider.objects.order_by("pk").annotate(n=Count("locations")).values("pk", "n"),
+    )
+    reads = [
+        (locations, {"provider_id": provider.pk}),
+        (ratings, {"provider_id": provider.pk}),
+        (names, {"provider_id": other.pk}),
+        (counts, {}),
+        (locations, {"provider_id": other.pk}),
+    ]
+    from cqcportal.core.compiled import read_together
+
+    with CaptureQueriesContext(connection) as ctx:
+        together, states = _pipeline_states(lambda: read_together(*reads))
+    # Each read is its own statement, counted as any other, all five in one pipeline; the prefetch follows in a
+    # second round trip (alone, so simply run).
+    assert len(ctx.captured_queries) == 6
+    assert states == ["ON"] * 5 + ["OFF"]
+    # The same rows as each read alone gives, in the order asked.
+    alone = [read.all(**values) for read, values in reads]
+    assert _snapshot(together[0]) == _snapshot(alone[0]) == _snapshot(_locations_of(provider.pk))
+    assert _snapshot(together[4]) == _snapshot(alone[4])
+    assert [o.name for o in together[4]] == ["Zeta House"]
+    assert together[2] == alone[2] == ["Zeta House"]
+    assert together[3] == alone[3] and {"pk": provider.pk, "n": 2} in together[3]
+    # The prefetched rows are attached as all() attaches them, each pointing back at its location.
+    with CaptureQueriesContext(connection) as ctx:
+        got = {loc.pk: [(r.key_question, r.rating) for r in loc.current] for loc in together[1]}
+        assert all(r.location is loc for loc in together[1] for r in loc.current)
+    assert len(ctx.captured_queries) == 0
+    assert got == {first.pk: [("overall", "good"), ("safe", "good")], second.pk: [("overall", "inadequate")]}
+    assert got == {loc.pk: [(r.key_question, r.rating) for r in loc.current] for loc in alone[1]}
+    # Read one by one, nothing is in a pipeline.
+    _, states = _pipeline_states(lambda: [read.all(**values) for read, values in reads])
+    assert states and set(states) == {"OFF"}
+
+
+def test_reads_sent_together_that_fail_raise_django_s_error_and_leave_the_connection_usable():
+    from django.db import DatabaseError, transaction
+    from django.db.models.expressions import RawSQL
+
+    from cqcportal.core.compiled import read_together
+
+    provider = ProviderFactory()
+    LocationFactory(provider=provider)
+    locations = CompiledRead(_locations_of, provider_id=int)
+    # PostgreSQL, not Python, refuses the value: the error arrives with the pipeline's results.
+    as_number = CompiledRead(
+        lambda text: Provider.objects.annotate(n=RawSQL("(%s)::int", [text])).values_list("n", flat=True),
+        text=str,
+    )
+    assert read_together((as_number, {"text": "7"}), (locations, {"provider_id": provider.pk}))[0] == [7]
+    with pytest.raises(DatabaseError, match="invalid input syntax"), transaction.atomic():
+        read_together((locations, {"provider_id": provider.pk}), (as_number, {"text": "seven"}))
+    assert connection.connection.info.pipeline_status.name == "OFF"
+    assert [o.provider_id for o in read_together((locations, {"provider_id": provider.pk}))[0]] == [provider.pk]
+    assert User.objects.filter(pk=-1).count() == 0
+
+
+def test_reads_sent_together_take_none_one_or_a_read_whose_rows_are_empty():
+    from cqcportal.core.compiled import read_together
+
+    provider = ProviderFactory()
+    LocationFactory(provider=provider)
+    locations = CompiledRead(_locations_of, provider_id=int)
+    ratings = CompiledRead(_ratings_of, provider_id=int)
+    assert read_together() == []
+    assert [o.pk for o in read_together((locations, {"provider_id": provider.pk}))[0]] == [
+        o.pk for o in _locations_of(provider.pk)
+    ]
+    with CaptureQueriesContext(connection) as ctx:
+        empty, rated = read_together((ratings, {"provider_id": -1}), (ratings, {"provider_id": provider.pk}))
+    assert empty == [] and [loc.current for loc in rated] == [[]]
+    assert len(ctx.captured_queries) == 3  # the two reads, then the prefetch of the one with rows
+    with pytest.raises(TypeError):
+        read_together((locations, {"provider": provider.pk}))

@@ -17,6 +17,7 @@ from cqcportal.core.context_processors import read_with_navigation
 from cqcportal.core.links import link_maker
 from cqcportal.core.paging import ShortListPaginator
 from cqcportal.register.forms import RegisterSearchForm
+from cqcportal.register.models import PublishedRatingValue
 from cqcportal.register.selectors import search_choices
 
 
@@ -37,7 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     if perms.is_regulator_staff(user):
-        context = selectors.staff_dashboard(user=user)
+        context = selectors.staff_dashboard(user=user, read=functools.partial(read_with_navigation, request))
         held = context["held_locations"]
         location_link = link_maker("register:organisation-location", varying=2)
         provider_link = link_maker("register:organisation")
@@ -60,6 +61,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         location_link = link_maker("register:organisation-location", context["provider"].pk)
         for location in context["locations"]:
             location.url = location_link(location.pk)
+        context["rating_labels"] = dict(PublishedRatingValue.choices)
         return render(request, "core/provider_dashboard.html", context)
     return render(request, "core/no_role.html", status=403)
 

@@ -32,6 +32,26 @@ def test_text_is_escaped_byte_for_byte_as_django_escapes_it_and_safe_html_is_kep
     assert "&quot;" in html and "&#x27;" in html and "<script>" not in html
 
 
+def test_text_that_looks_like_an_escape_is_escaped_as_django_escapes_it(fragment_dir):
+    # Only escaping writes a quote's entity: typed entities, in text or in an attribute, stay as typed.
+    typed = '&#34;quoted&#34; &#39;x&#39; &quot;y&quot; "real"'
+    (fragment_dir / "e.html").write_text('<a title="{{ text }}">{{ text }}</a>{{ safe }}')
+    django_s = mark_safe("<i>&quot;Django&#x27;s&quot;</i>")
+    html = render_fragment("e.html", {"text": typed, "safe": django_s})
+    assert html == f'<a title="{escape(typed)}">{escape(typed)}</a>{django_s}'
+    assert "&amp;#34;quoted&amp;#34;" in html and "&quot;real&quot;" in html
+
+
+def test_the_portal_s_fragments_write_no_quote_entities_of_their_own():
+    """The fragments' text is written as it is; the rewrite of MarkupSafe's quote escapes must not touch any of it."""
+    from django.conf import settings
+
+    folder = settings.BASE_DIR / "templates" / "fragments"
+    sources = {path.name: path.read_text() for path in folder.rglob("*.html")}
+    assert len(sources) >= 10
+    assert [name for name, text in sources.items() if "&#34;" in text or "&#39;" in text] == []
+
+
 def test_lazy_text_numbers_and_lazy_safe_html_are_written_as_django_writes_them(fragment_dir):
     (fragment_dir / "l.html").write_text("{{ lazy }}|{{ number }}|{{ lazy_safe }}|{{ nothing }}")
     values = {

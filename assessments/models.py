@@ -173,7 +173,11 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["lead", "state"]), models.Index(fields=["location", "state"])]
+        indexes = [
+            # With the id: a caseload's "the assessments I lead" is read from the index alone (docs/benchmarks.md).
+            models.Index(fields=["lead", "state"], include=["id"], name="assessment_lead_state_id"),
+            models.Index(fields=["location", "state"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(onsite_end_date__isnull=True)
@@ -221,6 +225,8 @@ class AssessmentTeamMember(models.Model):
 
     class Meta:
         ordering = ["role", "name"]
+        # A caseload's "the assessments I am on the team of", read from the index alone.
+        indexes = [models.Index(fields=["user", "assessment"], name="assessment_team_user")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_role_display()})"

@@ -122,6 +122,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cqcportal.core.context_processors.portal",
             ],
+            # {% url %} with each address's shape worked out once a process (cqcportal/core/templatetags/fast_url.py).
+            "builtins": ["cqcportal.core.templatetags.fast_url"],
         },
     },
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.template import defaultfilters
@@ -70,7 +71,21 @@ def _environment() -> Environment:
         }
     )
     env.globals["url"] = _url
+    env.globals["page_querystring"] = _page_querystring
     return env
+
+
+def _page_querystring(query, number, param: str = "") -> str:
+    """``query`` (a QueryDict) with ``param`` ("page" if not given) set to ``number``: a list's page link, keeping
+    everything else (search terms, filters, the other lists' pages)."""
+    param = param or "page"
+    if param not in query:  # the first page of a list: the page goes at the end
+        rest = query.urlencode()
+        page = urlencode({param: number})
+        return f"?{rest}&{page}" if rest else f"?{page}"
+    params = query.copy()
+    params[param] = number
+    return f"?{params.urlencode()}"
 
 
 _ENVIRONMENT: Environment | None = None

@@ -80,6 +80,18 @@ def test_dates_are_written_as_django_writes_them_and_a_missing_date_is_empty(fra
     assert html.startswith("25 Dec 2026|2 June 2026 00:30")
 
 
+def test_a_day_is_written_in_the_language_active_when_the_fragment_renders(fragment_dir):
+    from django.utils import translation
+
+    (fragment_dir / "m.html").write_text('{{ day|date("j M Y") }}')
+    context = {"day": dt.date(2026, 12, 25)}
+    assert render_fragment("m.html", context) == "25 Dec 2026"
+    with translation.override("de"):
+        assert render_fragment("m.html", context) == "25 Dez 2026"
+    assert render_fragment("m.html", context) == "25 Dec 2026"
+    assert fragments._RENDERING_LANGUAGE.get() is fragments._UNSET  # nothing left behind after a render
+
+
 def test_linebreaks_escapes_the_text_it_breaks(fragment_dir):
     (fragment_dir / "l.html").write_text("{{ text|linebreaks }}")
     html = render_fragment("l.html", {"text": "one <b>\n\ntwo"})

@@ -114,3 +114,27 @@ def test_report_shows_where_each_request_s_cpu_went(tmp_path):
     for figures in data["pages"].values():
         del figures["cpu_ms"], figures["trivial_cpu_ms"]
     assert "Where a request's CPU went" not in report.markdown(data, chart_name="chart.png")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("part", ["pages", "recompute"])
+def test_the_machine_s_load_is_read_before_the_run_not_after(part, tmp_path, monkeypatch):
+    """The report prints it as the load average at the start: read after, it was the benchmark's own load."""
+    from django.core.management import call_command
+
+    from cqcportal.benchmarks import common, pages, recompute
+
+    events = []
+    monkeypatch.setattr(common, "machine", lambda: events.append("machine") or {"load_average_at_start": [0.1]})
+
+    def run(**kwargs):
+        events.append("run")
+        return {"pages": {}} if part == "pages" else {}
+
+    monkeypatch.setattr(pages if part == "pages" else recompute, "run", run)
+    monkeypatch.setattr("shutil.which", lambda name: "/usr/bin/" + name)
+    out = tmp_path / "benchmarks.json"
+    call_command("benchmark", part, "--out", str(out))
+    assert events == ["machine", "run"]
+    saved = json.loads(out.read_text())
+    assert saved[f"{part}_run" if part == "pages" else part]["machine"] == {"load_average_at_start": [0.1]}

@@ -137,10 +137,10 @@ _TO_DO_HEAD = CompiledRead(lambda provider_id: _provider_to_do(provider_id)[: DA
 def provider_dashboard(*, user: User, today: datetime.date, read=read_together) -> dict:
     """What a provider's user sees first: their organisation, their locations, delegations to and from them.
 
-    Seven queries whatever the organisation's size (``test_query_budgets``): the locations carry whether this person
-    manages each, and the delegations to and from them are one read. ``to_do`` and ``locations`` build querysets for
-    ``ShortListPaginator`` with ``DASHBOARD_PAGE_SIZE`` rows a page (only when a list does not fit on its first
-    page); ``to_do_head`` and ``locations_head`` read each one's head.
+    Six queries whatever the organisation's size (``test_query_budgets``), in three round trips: the locations carry
+    whether this person manages each and their current rating, and the delegations to and from them are one read.
+    ``to_do`` and ``locations`` build querysets for ``ShortListPaginator`` with ``DASHBOARD_PAGE_SIZE`` rows a page
+    (only when a list does not fit on its first page); ``to_do_head`` and ``locations_head`` give each one's head.
     """
     membership = perms.membership_of(user)
     provider = membership.provider

@@ -91,8 +91,8 @@ def _statement(w: World) -> dict:
 PAGES: list[Page] = [
     # core
     Page("core:home", "anonymous", 1),
-    Page("core:dashboard", "inspector", 10, variant="staff"),
-    Page("core:dashboard", "registered_manager", 7, variant="provider"),
+    Page("core:dashboard", "inspector", 9, variant="staff"),
+    Page("core:dashboard", "registered_manager", 6, variant="provider"),
     # accounts
     Page("accounts:two-factor-manage", "registered_manager", 4),
     # the public register
@@ -155,8 +155,8 @@ PAGES: list[Page] = [
     Page("deadlines:dashboard", "inspector", 10),
     # reports and the factual accuracy check
     Page("factual_accuracy:list", "inspector", 6),
-    Page("factual_accuracy:report", "inspector", 16, kwargs=_pk("report_responding"), variant="staff"),
-    Page("factual_accuracy:report", "inspector", 15, kwargs=_pk("report_check"), variant="staff, in the check"),
+    Page("factual_accuracy:report", "inspector", 15, kwargs=_pk("report_responding"), variant="staff"),
+    Page("factual_accuracy:report", "inspector", 14, kwargs=_pk("report_check"), variant="staff, in the check"),
     Page("factual_accuracy:report", "registered_manager", 14, kwargs=_pk("report_check"), variant="provider"),
     Page("factual_accuracy:versions", "inspector", 8, kwargs=_pk("report_check")),
     Page("factual_accuracy:section", "inspector", 9, kwargs=_section("report_responding"), variant="staff"),

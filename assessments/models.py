@@ -174,8 +174,13 @@ class Assessment(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            # With the id: a caseload's "the assessments I lead" is read from the index alone (docs/benchmarks.md).
-            models.Index(fields=["lead", "state"], include=["id"], name="assessment_lead_state_id"),
+            # With the id and the caseload's order: a caseload's "the assessments I lead" is read, and ordered, from
+            # the index alone (docs/benchmarks.md).
+            models.Index(
+                fields=["lead", "state"],
+                include=["onsite_start_date", "created_at", "id"],
+                name="assessment_lead_caseload",
+            ),
             models.Index(fields=["location", "state"]),
         ]
         constraints = [

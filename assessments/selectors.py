@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
 from django.db import connections, router
-from django.db.models import BooleanField, Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, F, FloatField, Func, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
@@ -145,12 +145,44 @@ def _caseload_rows(ids):
 
 
 # The caseload's two statements, compiled once (cqcportal.core.compiled): every visit to the caseload runs them.
-_CASELOAD = CompiledRead(lambda user_id: caseload_for(user_id).values_list("pk", flat=True), user_id=int)
-_CASELOAD_IN_STATE = CompiledRead(
-    lambda user_id, state: caseload_for(user_id).filter(state=state).values_list("pk", flat=True),
-    user_id=int,
-    state=str,
-)
+def _caseload_keys(user_id: int, state: str | None = None) -> QuerySet:
+    """The caseload's assessments as (id, and what they are ordered by), in caseload order: those the member of
+    staff leads, from the index alone, then those they are only on the team of, the only ones read from the table.
+
+    Matching every id against the table instead (:func:`caseload_for`) read each assessment's row to order them: for
+    a caseload of 339, 860 pages and 0.7-0.9 ms of PostgreSQL's time, against 30 pages and 0.4 ms this way. When an
+    assessment was created is sent as seconds (a float, to the microsecond), which costs nothing to read, not as a
+    moment, which costs a microsecond (cqcportal/core/pg_types.py).
+    """
+    led = Assessment.objects.filter(lead_id=user_id).order_by()
+    teamed = (
+        AssessmentTeamMember.objects.filter(user_id=user_id)
+        .order_by()
+        .values_list("assessment_id", flat=True)
+        .difference(led.values_list("pk", flat=True))
+    )
+    if connections[router.db_for_read(Assessment)].vendor == "postgresql":
+        sql, params = teamed.query.sql_with_params()
+        table = Assessment._meta.db_table
+        only_teamed = RawSQL(f'"{table}"."id" = ANY(ARRAY({sql}))', params, output_field=BooleanField())  # noqa: S611 - ORM-built SQL, values passed as parameters
+        created = Func(Value("epoch"), F("created_at"), function="date_part", output_field=FloatField())
+    else:
+        only_teamed = Q(pk__in=teamed)
+        created = F("created_at")
+    others = Assessment.objects.filter(only_teamed).order_by()
+    if state is not None:
+        led, others = led.filter(state=state), others.filter(state=state)
+    key = ("pk", "state", "onsite_start_date", "created_key")
+    return (
+        led.annotate(created_key=created)
+        .values_list(*key)
+        .union(others.annotate(created_key=created).values_list(*key), all=True)
+        .order_by("state", "onsite_start_date", "-created_key", "pk")
+    )
+
+
+_CASELOAD = CompiledRead(_caseload_keys, user_id=int)
+_CASELOAD_IN_STATE = CompiledRead(_caseload_keys, user_id=int, state=str)
 _CASELOAD_ROWS = CompiledRead(_caseload_rows, ids=list)
 
 
@@ -166,9 +198,10 @@ def caseload_page(user, *, state: str = "", page_number=None, per_page: int, rea
     ``read`` reads the ids: read_together, or a view's that sends its own reads with them.
     """
     if state:
-        (ids,) = read((_CASELOAD_IN_STATE, {"user_id": user.pk, "state": state}))
+        (keys,) = read((_CASELOAD_IN_STATE, {"user_id": user.pk, "state": state}))
     else:
-        (ids,) = read((_CASELOAD, {"user_id": user.pk}))
+        (keys,) = read((_CASELOAD, {"user_id": user.pk}))
+    ids = [key[0] for key in keys]
     page = Paginator(ids, per_page).get_page(page_number)
     values = _CASELOAD_ROWS.all(ids=list(page.object_list)) if page.object_list else []
     kinds, states = dict(Assessment.Kind.choices), dict(AssessmentState.choices)

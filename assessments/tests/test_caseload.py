@@ -86,3 +86,31 @@ def test_caseload_pages_keep_the_order_and_an_unknown_page_is_the_last(client, i
     assert response.status_code == 200
     for assessment in made:
         assert assessment.location.name in response.text
+
+
+@pytest.mark.django_db
+def test_caseload_order_is_the_tables_own_for_led_and_team_only_assessments_each_listed_once(inspector):
+    """The caseload's order, read from the lead index and the team table, is the one the assessments table gives
+    (state, on-site date, newest first, then id), with a team-only assessment in its place, an assessment led and
+    teamed listed once, and the newest first even when created within the same millisecond."""
+    colleague = StaffFactory()
+    onsite = datetime.date(2027, 4, 1)
+    led = [_planned(inspector, onsite=onsite) for _ in range(3)]
+    teamed = _planned(colleague, onsite=onsite)
+    AssessmentTeamMember.objects.create(assessment=teamed, user=inspector, name="Isla", role="inspector")
+    AssessmentTeamMember.objects.create(assessment=led[0], user=inspector, name="Isla", role="inspector")
+    undated = _planned(colleague)
+    AssessmentTeamMember.objects.create(assessment=undated, user=inspector, name="Isla", role="inspector")
+    # Microseconds apart, in the opposite order to their ids: only the moments can order them.
+    base = led[0].created_at
+    for n, assessment in enumerate([led[2], led[1], teamed, led[0]]):
+        type(assessment).objects.filter(pk=assessment.pk).update(created_at=base + datetime.timedelta(microseconds=n))
+
+    expected = list(selectors.caseload_for(inspector).values_list("pk", flat=True))
+    rows = selectors.caseload_page(inspector, per_page=50).object_list
+
+    assert [row.pk for row in rows] == expected
+    assert expected == [led[0].pk, teamed.pk, led[1].pk, led[2].pk, undated.pk]
+    planned = selectors.caseload_page(inspector, state=AssessmentState.PLANNED, per_page=50)
+    assert [row.pk for row in planned.object_list] == expected
+    assert selectors.caseload_page(inspector, state=AssessmentState.IN_PROGRESS, per_page=50).paginator.count == 0

@@ -26,6 +26,12 @@ def test_browser_inspector_scores_statements_and_watches_the_rating_change(page,
 
     sign_in(page, live_server, inspector.email)
     page.goto(f"{live_server.url}/assessments/")
+    # The caseload is drawn by Jinja2 from top to bottom (render_page): the same layout, as accessible.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your assessments")
+    assert accessibility_violations(page) == []
+    page.get_by_label("State").select_option("planned")
+    page.get_by_role("button", name="Filter").press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/assessments/?state=planned")
     page.get_by_role("link", name="Maple Court").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Maple Court")
     assert accessibility_violations(page) == []

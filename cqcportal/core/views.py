@@ -14,6 +14,7 @@ from django.utils import timezone
 from cqcportal.accounts import rules as perms
 from cqcportal.core import selectors
 from cqcportal.core.context_processors import read_with_navigation
+from cqcportal.core.fragments import render_page
 from cqcportal.core.links import link_maker
 from cqcportal.core.paging import ShortListPaginator
 from cqcportal.register.forms import RegisterSearchForm
@@ -62,7 +63,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for location in context["locations"]:
             location.url = location_link(location.pk)
         context["rating_labels"] = dict(PublishedRatingValue.choices)
-        return render(request, "core/provider_dashboard.html", context)
+        # Drawn by Jinja2 from top to bottom (render_page): the page every provider lands on.
+        return render_page(request, "core/provider_dashboard_page.html", context)
     return render(request, "core/no_role.html", status=403)
 
 

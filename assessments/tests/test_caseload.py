@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.urls import reverse
 
@@ -114,3 +115,39 @@ def test_caseload_order_is_the_tables_own_for_led_and_team_only_assessments_each
     planned = selectors.caseload_page(inspector, state=AssessmentState.PLANNED, per_page=50)
     assert [row.pk for row in planned.object_list] == expected
     assert selectors.caseload_page(inspector, state=AssessmentState.IN_PROGRESS, per_page=50).paginator.count == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("per_page", [2, 5])
+def test_caseload_pages_are_the_ones_django_s_paginator_gives_for_any_page_asked_for(inspector, per_page):
+    """One statement reads a page and the caseload's size; a page asked for past either end, or not a number, is
+    the page ``Paginator.get_page`` gives, with the same rows, count and number."""
+    colleague = StaffFactory()
+    for day in range(1, 6):
+        _planned(inspector, onsite=datetime.date(2027, 1, day))
+    teamed = _planned(colleague, onsite=datetime.date(2027, 1, 3))
+    AssessmentTeamMember.objects.create(assessment=teamed, user=inspector, name="Isla", role="inspector")
+    ordered = list(selectors.caseload_for(inspector).values_list("pk", flat=True))
+    assert len(ordered) == 6
+
+    for asked in [None, "", "1", "2", "3", "4", "99", "0", "-1", "abc", "2.5", "1e3"]:
+        page = selectors.caseload_page(inspector, page_number=asked, per_page=per_page)
+        django_s = Paginator(ordered, per_page).get_page(asked)
+        assert (page.number, page.paginator.count, page.paginator.num_pages) == (
+            django_s.number,
+            6,
+            django_s.paginator.num_pages,
+        ), asked
+        assert [row.pk for row in page.object_list] == list(django_s.object_list), asked
+        assert (page.has_next(), page.has_previous()) == (django_s.has_next(), django_s.has_previous()), asked
+
+
+@pytest.mark.django_db
+def test_an_empty_caseload_is_one_empty_page_whatever_page_is_asked_for(inspector):
+    _planned(StaffFactory())  # someone else's
+    for asked in [None, "1", "3", "0", "x"]:
+        page = selectors.caseload_page(inspector, page_number=asked, per_page=2)
+        assert (page.number, page.paginator.count, list(page.object_list)) == (1, 0, []), asked
+        assert not page.has_other_pages()
+    in_state = selectors.caseload_page(inspector, state=AssessmentState.COMPLETED, page_number="2", per_page=2)
+    assert (in_state.number, in_state.paginator.count) == (1, 0)

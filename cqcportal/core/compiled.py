@@ -26,7 +26,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
-from django.db.models import BooleanField, ForeignKey, Model, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import BooleanField, ForeignKey, Model, Prefetch, Q, QuerySet, Value, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.related_descriptors import ManyToManyDescriptor, ReverseManyToOneDescriptor
 from django.db.models.query import (
@@ -324,6 +324,73 @@ class CompiledRead:
             row_type = create_namedtuple_class(*compiled.names)
             return [tuple.__new__(row_type, row) for row in rows]
         return [tuple(row) for row in rows]
+
+
+class CompiledSQL(CompiledRead):
+    """A read whose SQL a queryset cannot say (a page of a union, with the union's size counted by a window), made
+    by ``build(connection, **parameters) -> (sql, params)`` from querysets' own SQL and compiled once per connection
+    like a ``CompiledRead``. Its rows are tuples, one value a field of ``fields``, converted as Django converts those
+    fields' values (SQLite's dates arrive as text, its booleans as integers).
+
+    Unlike a ``CompiledRead`` it runs its SQL on SQLite too (the embedded demo), so ``build`` must write SQL both
+    understand or ask ``connection.vendor``.
+    """
+
+    def __init__(self, build: Callable[..., tuple[str, list]], *, model: type[Model], fields: tuple, **parameters):
+        super().__init__(build, **parameters)
+        self._model = model
+        self.fields = fields
+
+    def all(self, **values: Any) -> list:
+        alias = self.alias(values)
+        connection = connections[alias]
+        compiled, params = self._statement(alias, connection, values)
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        return self._finish(compiled, rows, alias)
+
+    def _compile(self, alias: str, connection) -> _Compiled:
+        stand_ins = self._stand_ins()
+        sql, params = self.build(connection, **stand_ins)
+        params = tuple(params)
+        positions = []
+        for name, stand_in in stand_ins.items():
+            found = [i for i, p in enumerate(params) if type(p) is type(stand_in) and p == stand_in]
+            if not found:
+                raise ImproperlyConfigured(f"CompiledSQL parameter {name!r} does not reach the SQL unchanged.")
+            positions.extend((name, i) for i in found)
+        converters = {}
+        for index, field in enumerate(self.fields):
+            found = connection.ops.get_db_converters(Value(None, output_field=field)) + field.get_db_converters(
+                connection
+            )
+            if found:
+                converters[index] = (found, Value(None, output_field=field))
+        return _Compiled(
+            sql=sql,
+            params=params,
+            positions=tuple(positions),
+            converters=converters,
+            compiler=None,
+            shape="tuples",
+            names=(),
+        )
+
+    def _finish(self, compiled: _Compiled, rows: list, alias: str, pending: list | None = None) -> list:
+        if not compiled.converters:
+            return [tuple(row) for row in rows]
+        connection = connections[alias]
+        finished = []
+        for row in rows:
+            row = list(row)
+            for index, (converters, expression) in compiled.converters.items():
+                value = row[index]
+                for converter in converters:
+                    value = converter(value, expression, connection)
+                row[index] = value
+            finished.append(tuple(row))
+        return finished
 
 
 def read_together(*reads: tuple[CompiledRead, dict[str, Any]]) -> list[list]:

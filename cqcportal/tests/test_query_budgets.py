@@ -123,8 +123,9 @@ PAGES: list[Page] = [
     Page("alerts:unsubscribe", "anonymous", 2, kwargs=lambda w: {"token": w.subscription.unsubscribe_token}),
     Page("alerts:unsubscribe-digest", "anonymous", 2, kwargs=lambda w: {"token": w.digest_token}),
     # assessments and rating reviews
-    # 6: the ids of the assessments first (an indexed union), so the page and its count look them up by key.
-    Page("assessments:caseload", "inspector", 5),
+    # 4: the session, the person, the unread count and the page: its rows with the caseload's size, one statement
+    # (an indexed union, ordered and counted, then cut; assessments.selectors._caseload_page_sql).
+    Page("assessments:caseload", "inspector", 4),
     Page("assessments:rating-reviews", "inspector", 6),
     Page("assessments:rating-review-request", "registered_manager", 12, kwargs=_pk("report_published_2", "report_pk")),
     Page("assessments:rating-review", "inspector", 17, kwargs=_pk("review"), variant="staff"),

@@ -9,7 +9,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.test.utils import CaptureQueriesContext
 
 from cqcportal.accounts.models import User
-from cqcportal.core.compiled import CompiledRead, matches_any
+from cqcportal.core.compiled import CompiledRead, CompiledSQL, matches_any, read_together
 from cqcportal.register.models import Location, Provider, PublishedRating
 from cqcportal.tests.factories import LocationFactory, ProviderFactory, ProviderUserFactory
 
@@ -362,3 +362,41 @@ def test_reads_sent_together_take_none_one_or_a_read_whose_rows_are_empty():
     assert len(ctx.captured_queries) == 3  # the two reads, then the prefetch of the one with rows
     with pytest.raises(TypeError):
         read_together((locations, {"provider": provider.pk}))
+
+
+def _named_locations_sql(conn, *, provider_id, name):
+    """Hand-written SQL over a queryset's own: the provider's locations but one, each with the provider's size."""
+    located = Location.objects.filter(provider_id=provider_id).values_list("pk", "name", "registration_date")
+    inner, params = located.query.sql_with_params()
+    sql = f"SELECT l.*, COUNT(*) OVER () FROM ({inner}) l (id, name, since) WHERE l.name <> %s ORDER BY l.name"  # noqa: S608
+    return sql, [*params, name]
+
+
+def test_hand_written_sql_is_compiled_once_and_its_values_converted_as_the_fields_say():
+    provider, other = ProviderFactory(), ProviderFactory()
+    made = LocationFactory.create_batch(3, provider=provider, registration_date=dt.date(2019, 4, 1))
+    LocationFactory(provider=other)
+    fields = (Location._meta.pk, Location._meta.get_field("name"), Location._meta.get_field("registration_date"))
+    read = CompiledSQL(_named_locations_sql, model=Location, fields=fields, provider_id=int, name=str)
+    left_out = made[0].name
+    with CaptureQueriesContext(connection) as ctx:
+        got = read.all(provider_id=provider.pk, name=left_out)
+    assert len(ctx.captured_queries) == 1
+    expected = sorted((m.pk, m.name, m.registration_date) for m in made if m.name != left_out)
+    assert sorted(row[:3] for row in got) == expected
+    assert [row[3] for row in got] == [2, 2]
+    assert all(type(row[2]) is dt.date for row in got)
+    compiled = read._by_connection[connections["default"]]
+    assert read.all(provider_id=other.pk, name="") and read._by_connection[connections["default"]] is compiled
+    # Sent with other reads (read_together), as a CompiledRead is.
+    count = CompiledRead(lambda provider_id: Location.objects.filter(provider_id=provider_id), provider_id=int)
+    together, alone = read_together(
+        (read, {"provider_id": provider.pk, "name": left_out}), (count, {"provider_id": other.pk})
+    )
+    assert sorted(row[:3] for row in together) == expected and len(alone) == 1
+
+
+def test_hand_written_sql_whose_parameter_does_not_reach_it_is_refused():
+    read = CompiledSQL(lambda conn, provider_id: ("SELECT 1", []), model=Location, fields=(), provider_id=int)
+    with pytest.raises(ImproperlyConfigured, match="provider_id"):
+        read.all(provider_id=1)

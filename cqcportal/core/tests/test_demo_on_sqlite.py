@@ -42,6 +42,21 @@ session.save()
 caseload = visit(inspector, "/assessments/"); seen.append("/assessments/")
 workspaces = sorted(set(re.findall(r'href="(/assessments/\d+/)"', caseload)))
 assert workspaces, "the inspector's caseload lists no assessments"
+# The caseload's page is SQL written for both databases (assessments.selectors._caseload_page_sql): on SQLite too its
+# rows come in the assessments table's order, with dates and flags as Python's, whatever page is asked for.
+import datetime
+from assessments import selectors
+expected = list(selectors.caseload_for(staff).values_list("pk", flat=True))
+page = selectors.caseload_page(staff, per_page=2)
+assert page.paginator.count == len(expected) >= 3, (page.paginator.count, expected)
+assert [row.pk for row in page.object_list] == expected[:2]
+last = selectors.caseload_page(staff, page_number="0", per_page=2)
+assert last.number == page.paginator.num_pages and [row.pk for row in last.object_list] == expected[(last.number - 1) * 2 :]
+rows = selectors.caseload_page(staff, per_page=50).object_list
+assert [row.pk for row in rows] == expected
+assert all(isinstance(row.announced, bool) for row in rows)
+assert all(row.onsite_start_date is None or type(row.onsite_start_date) is datetime.date for row in rows)
+assert any(row.onsite_start_date for row in rows), "the demo's caseload has no on-site dates"
 for path in workspaces[:5]:
     page = visit(inspector, path); seen.append(path)
     assert "Quality statements in scope" in page

@@ -32,7 +32,7 @@ PAGES = [
     ("factual_accuracy:report", "registered_manager", "report_check", 6, 9),
     ("core:dashboard", "registered_manager", None, 3, 4),
     ("core:dashboard", "inspector", None, 4, 6),
-    ("assessments:caseload", "inspector", None, 4, 2),
+    ("assessments:caseload", "inspector", None, 3, 2),
 ]
 
 

@@ -28,7 +28,7 @@ from assessments.models import (
     QualityStatement,
     StatementScore,
 )
-from assessments.working import FLAG_TEXT, location_regulations, location_working
+from assessments.working import FLAG_TEXT, location_regulations, location_working, location_working_reads
 from cqcportal.accounts import rules as perms
 from cqcportal.audit.services import DOCUMENT_DOWNLOAD, audit_access_record
 from cqcportal.core.context_processors import read_with_navigation
@@ -100,13 +100,22 @@ def _conducted_by(request: HttpRequest, pk: int, permission: str = "assessments.
 @login_required
 def workspace(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment(request, pk)
-    rows = selectors.workspace_rows(assessment, read=functools.partial(read_with_navigation, request))
+    # The working's reads go with the page's (one round trip); a service that is not rated does not use them.
+    rows = selectors.workspace_rows(
+        assessment,
+        read=functools.partial(read_with_navigation, request),
+        also=location_working_reads(assessment.location_id),
+    )
     in_scope, scores = rows.in_scope, rows.scores
     location = assessment.location
     # Read once, for whether the service is rated and which of the framework's rules for first scores apply.
     location.service_types_list = rows.service_types
     is_rated = services.location_is_rated(location)
-    working = location_working(location, preview=assessment, preview_scores=list(scores.values())) if is_rated else None
+    working = (
+        location_working(location, preview=assessment, preview_scores=list(scores.values()), rows=rows.also)
+        if is_rated
+        else None
+    )
     regulations = None if is_rated else location_regulations(location, preview=assessment)
     judged = set() if is_rated else set(assessment.regulations_judgements.values_list("statement_id", flat=True))
     flags = [FLAG_TEXT[f] for f in rows.flags]

@@ -325,24 +325,27 @@ class WorkspaceRows:
     team: list[AssessmentTeamMember]
     information_requests: list[InformationRequest]
     flags: list[str]  # the location's (assessments.working.location_flags)
+    also: list[list]  # the rows of the reads asked for with these
 
 
-def workspace_rows(assessment: Assessment, *, read=read_together) -> WorkspaceRows:
+def workspace_rows(assessment: Assessment, *, read=read_together, also: list[tuple] = ()) -> WorkspaceRows:
     """The rows the assessment workspace shows besides the working: its scope, scores, team, requests and the
-    location's flags."""
+    location's flags; and the rows of the reads ``also`` asks for (the working's), read with them."""
     from assessments.working import location_flags, location_flags_read
 
     of_assessment = {"assessment_id": assessment.pk}
     # Read together: one round trip (``read``: read_together, or a view's that adds its own reads).
-    in_scope, scores, service_types, team, requests, recent = read(
+    in_scope, scores, service_types, team, requests, recent, *also_rows = read(
         (_IN_SCOPE, of_assessment),
         (_SCORES, of_assessment),
         (_SERVICE_TYPES, {"location_id": assessment.location_id}),
         (_TEAM, of_assessment),
         (_REQUESTS, of_assessment),
         location_flags_read(assessment.location),
+        *also,
     )
     return WorkspaceRows(
+        also=also_rows,
         in_scope=set(in_scope),
         scores={s.statement_id: s for s in scores},
         service_types=service_types,

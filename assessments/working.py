@@ -27,7 +27,7 @@ from assessments.models import (
     StatementScore,
     StatementScoreChange,
 )
-from cqcportal.core.compiled import CompiledRead, matches_any, read_together
+from cqcportal.core.compiled import CompiledRead, read_together
 from cqcportal.register.models import KeyQuestion, Location, PublishedRating
 
 SOURCE_UPDATED = "updated"
@@ -95,7 +95,7 @@ class LocationWorking:
 
 
 # A location's working is read by its profile, its rating working page and the assessment workspace: its reads
-# are compiled once (cqcportal.core.compiled), apart from the score changes' variable list of assessments.
+# are compiled once (cqcportal.core.compiled) and need only the location, so they go together, in one round trip.
 _PREVIOUS_RATINGS = CompiledRead(
     lambda location_id: PublishedRating.objects.filter(
         location_id=location_id, is_current=True, source=PublishedRating.Source.PREVIOUS_MODEL
@@ -122,20 +122,21 @@ _LATEST_SCORES = {
     )
     for published_only in (False, True)
 }
-_DEPARTURES = CompiledRead(
-    lambda assessment_id: RatingDeparture.objects.filter(assessment_id=assessment_id).exclude(
+# The departures and the score changes of all of a location's assessments: the working takes the newest
+# assessment's departures and the changes behind the scores it shows (the page shows who changed a score, when and
+# why). Read by the location, they go with the location's other reads, in the same round trip, instead of after the
+# scores that name the assessments; a location has a handful of assessments, and few departures or changes.
+_DEPARTURES_OF_LOCATION = CompiledRead(
+    lambda location_id: RatingDeparture.objects.filter(assessment__location_id=location_id).exclude(
         review_state=RatingDeparture.ReviewState.REJECTED
     ),
-    assessment_id=int,
+    location_id=int,
 )
-
-
-# The changes to the scores behind a location's working (the page shows who changed a score, when and why).
-_SCORE_CHANGES = CompiledRead(
-    lambda assessment_ids: StatementScoreChange.objects.filter(
-        matches_any(StatementScoreChange, "assessment_id", assessment_ids)
-    ).select_related("statement"),
-    assessment_ids=list,
+_SCORE_CHANGES_OF_LOCATION = CompiledRead(
+    lambda location_id: StatementScoreChange.objects.filter(assessment__location_id=location_id).select_related(
+        "statement"
+    ),
+    location_id=int,
 )
 # The overall ratings of a location's last three completed assessments, newest first (``location_flags``).
 _RECENT_OVERALL = CompiledRead(
@@ -221,6 +222,23 @@ def _newest(latest: dict[int, tuple[int, datetime.date, int]]) -> int | None:
     return next(v[2] for v in latest.values() if v[1] == newest_date)
 
 
+def location_working_reads(location_id: int, *, published_only: bool = False, limits: bool = True) -> list[tuple]:
+    """The reads a location's working is worked out from, as ``(read, values)`` for ``read_together``: a page may
+    send them with its own (one round trip) and give their rows to :func:`location_working`. ``limits``: whether
+    the enforcement limits in force today are read (not when the caller gives them)."""
+    of_location = {"location_id": location_id}
+    reads = [
+        (_CURRENT_STATEMENTS, {}),
+        (_LATEST_SCORES[published_only], of_location),
+        (_PREVIOUS_RATINGS, of_location),
+        (_DEPARTURES_OF_LOCATION, of_location),
+        (_SCORE_CHANGES_OF_LOCATION, of_location),
+    ]
+    if limits:
+        reads.append((_LIMITS_OF_LOCATION[published_only], {"today": timezone.localdate(), **of_location}))
+    return reads
+
+
 def location_working(
     location,
     *,
@@ -228,20 +246,23 @@ def location_working(
     preview_scores: list[StatementScore] | None = None,
     enforcement_limits: dict[str, str] | None = None,
     published_only: bool = False,
+    rows: list[list] | None = None,
 ) -> LocationWorking:
     """The working of a location's ratings from its completed assessments (and, to preview, one in progress).
 
     Enforcement limits in force are applied unless ``enforcement_limits`` is given. ``published_only`` leaves out
     assessments whose report is not yet published: what the public may see. ``preview_scores``: the previewed
     assessment's scores, when the caller has read them already. A location with ``service_types_list`` set (its
-    service types, read already) is not asked for them again.
+    service types, read already) is not asked for them again. ``rows``: the rows of
+    :func:`location_working_reads` for the same location and options, when the caller has read them with its own;
+    otherwise they are read here, together (one round trip).
     """
-    # The reads that need only the location go together (one round trip, cqcportal.core.compiled.read_together).
-    of_location = {"location_id": location.pk}
-    first = [(_CURRENT_STATEMENTS, {}), (_LATEST_SCORES[published_only], of_location), (_PREVIOUS_RATINGS, of_location)]
-    if enforcement_limits is None:
-        first.append((_LIMITS_OF_LOCATION[published_only], {"today": timezone.localdate(), **of_location}))
-    statements, latest_rows, previous_rows, *limit_rows = read_together(*first)
+    if preview is not None and preview.location_id != location.pk:
+        raise ValueError("A location's working can preview only an assessment of that location.")
+    if rows is None:
+        reads = location_working_reads(location.pk, published_only=published_only, limits=enforcement_limits is None)
+        rows = read_together(*reads)
+    statements, latest_rows, previous_rows, departure_rows, change_rows, *limit_rows = rows
     latest: dict[int, tuple[int, datetime.date, int]] = {}
     for statement_id, score, completed_at, assessment_id in latest_rows:
         if statement_id not in latest:
@@ -257,20 +278,13 @@ def location_working(
         causes = {kq: (action, "") for kq, action in enforcement_limits.items()}
     else:
         causes = _strictest_of(limit_rows[0])
-    # Then, together, the reads that need the scores: the newest assessment's departures and the scores' changes.
-    second = []
-    if newest_assessment is not None:
-        second.append((_DEPARTURES, {"assessment_id": newest_assessment}))
-    assessment_ids = list({v[2] for v in latest.values()})
-    if assessment_ids:
-        second.append((_SCORE_CHANGES, {"assessment_ids": assessment_ids}))
-    second_rows = iter(read_together(*second))
-    departures = {}
-    if newest_assessment is not None:
-        departures = {d.key_question: d for d in next(second_rows)}
+    # The newest assessment's departures, and the changes behind the scores the working shows.
+    departures = {d.key_question: d for d in departure_rows if d.assessment_id == newest_assessment}
+    shown = {(v[2], statement_id) for statement_id, v in latest.items()}
     changes: dict[tuple[int, int], list] = {}
-    for change in next(second_rows) if assessment_ids else ():
-        changes.setdefault((change.assessment_id, change.statement_id), []).append(change)
+    for change in change_rows:
+        if (change.assessment_id, change.statement_id) in shown:
+            changes.setdefault((change.assessment_id, change.statement_id), []).append(change)
     inputs = WorkingInputs(
         latest=latest,
         newest_assessment=newest_assessment,

@@ -638,3 +638,82 @@ def test_enforcement_limit_in_force_caps_the_key_question_and_shows_on_the_worki
     )
     report_published(started, by=inspector)
     assert "warning notice" in client.get(reverse("public:how-rated", args=[started.location.cqc_id])).text
+
+
+@pytest.mark.django_db
+def test_the_working_shows_only_the_newest_assessment_s_departures_and_the_changes_behind_the_scores_it_shows(
+    inspector, location, statements
+):
+    """The location's departures and score changes are read for all its assessments at once (with its other
+    reads); the working keeps the newest assessment's departures, and the changes of the scores it shows."""
+    from assessments.models import RatingDeparture, StatementScoreChange
+
+    first, second = statements[0], statements[1]
+    with transaction.atomic():
+        older = assessment_start(
+            by=inspector,
+            assessment=assessment_create(
+                by=inspector, location=location, kind="planned", announced=True, statements=statements
+            ),
+        )
+    _score_all(older, inspector, {kq: [3] for kq in ["safe", "effective", "caring", "responsive", "well_led"]})
+    with transaction.atomic():
+        assessment_complete(by=inspector, assessment=older)
+    now = timezone.now()
+    old_departure = RatingDeparture.objects.create(
+        assessment=older,
+        key_question="caring",
+        calculated_rating="good",
+        rating="outstanding",
+        rationale="older",
+        by=inspector,
+        at=now,
+    )
+    for statement, reason in ((first, "superseded"), (second, "still shown")):
+        StatementScoreChange.objects.create(
+            assessment=older,
+            statement=statement,
+            from_score=2,
+            to_score=3,
+            reason=reason,
+            context="x",
+            changed_by=inspector,
+            changed_at=now,
+        )
+    with transaction.atomic():
+        newer = assessment_start(
+            by=inspector,
+            assessment=assessment_create(
+                by=inspector, location=location, kind="responsive", announced=False, statements=[first]
+            ),
+        )
+        statement_score_set(
+            by=inspector, assessment=newer, statement=first, score=4, summary="", judgement="", expected_version=0
+        )
+
+    # Previewing the newer one: its score for the first statement replaces the older's, with none of its changes.
+    preview = location_working(location, preview=newer)
+    lines = {line.statement.pk: line for kq in preview.key_questions for line in kq.lines}
+    assert (lines[first.pk].score, lines[first.pk].changes) == (4, [])
+    assert [c.reason for c in lines[second.pk].changes] == ["still shown"]
+    assert all(kq.departure is None for kq in preview.key_questions)  # the older assessment's is not the newest's
+    # Without the preview the older assessment is the newest: its departure and both changes show.
+    working = location_working(location)
+    caring = next(kq for kq in working.key_questions if kq.key_question == "caring")
+    assert caring.departure == old_departure
+    lines = {line.statement.pk: line for kq in working.key_questions for line in kq.lines}
+    assert [c.reason for c in lines[first.pk].changes] == ["superseded"]
+    # A departure on the newer assessment shows in its preview.
+    RatingDeparture.objects.create(
+        assessment=newer,
+        key_question="safe",
+        calculated_rating="good",
+        rating="requires_improvement",
+        rationale="newer",
+        by=inspector,
+        at=now,
+    )
+    safe = next(kq for kq in location_working(location, preview=newer).key_questions if kq.key_question == "safe")
+    assert safe.departure.rationale == "newer"
+    with pytest.raises(ValueError, match="only an assessment of that location"):
+        location_working(LocationFactory(), preview=newer)

@@ -124,9 +124,10 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
     for kq in working.key_questions if working is not None else regulations:
         for line in kq.lines:
             line.url = statement_link(line.statement.slug)
-    return render(
+    # Drawn by Jinja2 from top to bottom (render_page), as the caseload is: an inspector's working page.
+    return render_page(
         request,
-        "assessments/workspace.html",
+        "assessments/workspace_page.html",
         {
             "assessment": assessment,
             "working": working,

@@ -20,6 +20,7 @@ from cqcportal import workdays
 from cqcportal.accounts import rules as perms
 from cqcportal.audit.services import audit_access_record
 from cqcportal.core.context_processors import read_with_navigation
+from cqcportal.core.fragments import render_page
 from cqcportal.core.links import link_maker
 from cqcportal.deadlines import selectors as deadline_selectors
 from factual_accuracy import selectors, services
@@ -110,7 +111,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
     )
     _record_access(request, report, "draft report")
-    return render(request, "factual_accuracy/report.html", context)
+    # Drawn by Jinja2 from top to bottom (render_page): the page providers and inspectors work on through the check.
+    return render_page(request, "factual_accuracy/report_page.html", context)
 
 
 def _record_access(request: HttpRequest, report, document: str) -> None:

@@ -78,6 +78,7 @@ def _environment() -> Environment:
             "linebreaks": lambda value: defaultfilters.linebreaks_filter(value, autoescape=True),
             "filesizeformat": defaultfilters.filesizeformat,
             "pluralize": defaultfilters.pluralize,
+            "capfirst": defaultfilters.capfirst,
         }
     )
     env.filters["floatformat"] = defaultfilters.floatformat

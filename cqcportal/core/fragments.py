@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import functools
+import html
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -23,7 +25,7 @@ from django.templatetags.static import static
 from django.test.signals import template_rendered
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import get_language
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
@@ -51,6 +53,22 @@ def _date(value, arg: str | None = None) -> str:
     return defaultfilters.date(value, arg)
 
 
+_NEWLINES = re.compile(r"\r\n|\r")
+_PARAGRAPHS = re.compile("\n{2,}")
+
+
+def _linebreaks(value) -> SafeString:
+    """Django's ``linebreaks`` filter with autoescaping on (paragraphs split at blank lines, each in <p>, single line
+    breaks as <br>), giving the same HTML without Django's lazy-text wrappers around each step: a draft report's
+    sections went through it 20 times a page at 30 microseconds each, a tenth of the page."""
+    text = _NEWLINES.sub("\n", str(value))
+    if isinstance(value, SafeData):  # as Django's: text already safe is not escaped again
+        paragraphs = [f"<p>{p}</p>".replace("\n", "<br>") for p in _PARAGRAPHS.split(text)]
+    else:
+        paragraphs = [f"<p>{html.escape(p)}</p>".replace("\n", "<br>") for p in _PARAGRAPHS.split(text)]
+    return mark_safe("\n\n".join(paragraphs))
+
+
 @functools.lru_cache(maxsize=256)
 def _fixed_url(viewname: str, prefix: str, urlconf: str) -> str:
     return reverse(viewname, urlconf=urlconf)
@@ -75,7 +93,7 @@ def _environment() -> Environment:
     env.filters.update(
         {
             "date": _date,
-            "linebreaks": lambda value: defaultfilters.linebreaks_filter(value, autoescape=True),
+            "linebreaks": _linebreaks,
             "filesizeformat": defaultfilters.filesizeformat,
             "pluralize": defaultfilters.pluralize,
             "capfirst": defaultfilters.capfirst,

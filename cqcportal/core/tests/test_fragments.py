@@ -98,6 +98,25 @@ def test_linebreaks_escapes_the_text_it_breaks(fragment_dir):
     assert html == "<p>one &lt;b&gt;</p>\n\n<p>two</p>"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "one <b>\n\ntwo",
+        TYPED + "\r\nsecond line\r\n\r\n\r\nnext paragraph\rafter a lone return\n",
+        "",
+        "\n\nstarts and ends blank\n\n",
+        "&amp; already looks escaped\n\n&lt;",
+        mark_safe("<em>safe</em>\n\n<strong>kept</strong>\nbroken"),
+        None,
+        42,
+    ],
+)
+def test_linebreaks_gives_what_django_s_filter_gives(fragment_dir, text):
+    (fragment_dir / "l.html").write_text("{{ text|linebreaks }}")
+    django_s = engines["django"].from_string("{{ text|linebreaks }}").render({"text": text})
+    assert render_fragment("l.html", {"text": text}) == django_s
+
+
 def test_a_name_the_fragment_was_not_given_is_an_error(fragment_dir):
     (fragment_dir / "m.html").write_text("{{ missing }}")
     with pytest.raises(UndefinedError):

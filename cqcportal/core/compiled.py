@@ -155,6 +155,21 @@ class _Compiled:
     compiled_prefetch: tuple[_CompiledPrefetch, ...] = ()  # the lookups prefetched by compiled reads
 
 
+def _positions(params: tuple, stand_ins: dict[str, Any], kind: str, advice: str = "") -> list[tuple[str, int]]:
+    """Where each parameter's stand-in went among the compiled SQL's parameters, as (name, index) pairs.
+
+    :raises ImproperlyConfigured: if a stand-in is not among them unchanged (Django transformed it, or the SQL does
+        not use it).
+    """
+    positions = []
+    for name, stand_in in stand_ins.items():
+        found = [i for i, p in enumerate(params) if type(p) is type(stand_in) and p == stand_in]
+        if not found:
+            raise ImproperlyConfigured(f"{kind} parameter {name!r} does not reach the SQL unchanged{advice}.")
+        positions.extend((name, i) for i in found)
+    return positions
+
+
 class CompiledRead:
     """One read, ``build(**parameters) -> QuerySet``, compiled to SQL once per database connection.
 
@@ -227,14 +242,7 @@ class CompiledRead:
         compiler = queryset.query.get_compiler(using=alias, connection=connection)
         sql, params = compiler.as_sql()
         params = tuple(params)
-        positions = []
-        for name, stand_in in stand_ins.items():
-            found = [i for i, p in enumerate(params) if type(p) is type(stand_in) and p == stand_in]
-            if not found:
-                raise ImproperlyConfigured(
-                    f"CompiledRead parameter {name!r} does not reach the SQL unchanged; run the queryset instead."
-                )
-            positions.extend((name, i) for i in found)
+        positions = _positions(params, stand_ins, "CompiledRead", "; run the queryset instead")
         fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
         converters = compiler.get_converters(fields)
         iterable = queryset._iterable_class
@@ -354,12 +362,7 @@ class CompiledSQL(CompiledRead):
         stand_ins = self._stand_ins()
         sql, params = self.build(connection, **stand_ins)
         params = tuple(params)
-        positions = []
-        for name, stand_in in stand_ins.items():
-            found = [i for i, p in enumerate(params) if type(p) is type(stand_in) and p == stand_in]
-            if not found:
-                raise ImproperlyConfigured(f"CompiledSQL parameter {name!r} does not reach the SQL unchanged.")
-            positions.extend((name, i) for i in found)
+        positions = _positions(params, stand_ins, "CompiledSQL")
         converters = {}
         for index, field in enumerate(self.fields):
             found = connection.ops.get_db_converters(Value(None, output_field=field)) + field.get_db_converters(

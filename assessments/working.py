@@ -243,7 +243,7 @@ def location_working(
     location,
     *,
     preview: Assessment | None = None,
-    preview_scores: list[StatementScore] | None = None,
+    preview_scores: list | None = None,
     enforcement_limits: dict[str, str] | None = None,
     published_only: bool = False,
     rows: list[list] | None = None,
@@ -252,10 +252,10 @@ def location_working(
 
     Enforcement limits in force are applied unless ``enforcement_limits`` is given. ``published_only`` leaves out
     assessments whose report is not yet published: what the public may see. ``preview_scores``: the previewed
-    assessment's scores, when the caller has read them already. A location with ``service_types_list`` set (its
-    service types, read already) is not asked for them again. ``rows``: the rows of
-    :func:`location_working_reads` for the same location and options, when the caller has read them with its own;
-    otherwise they are read here, together (one round trip).
+    assessment's scores (anything with ``statement_id`` and ``score``), when the caller has read them already. A
+    location with ``service_types_list`` set (its service types, read already) is not asked for them again.
+    ``rows``: the rows of :func:`location_working_reads` for the same location and options, when the caller has read
+    them with its own; otherwise they are read here, together (one round trip).
     """
     if preview is not None and preview.location_id != location.pk:
         raise ValueError("A location's working can preview only an assessment of that location.")

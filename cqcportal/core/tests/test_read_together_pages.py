@@ -22,10 +22,10 @@ pytestmark = pytest.mark.django_db
 
 # (url name, person, the world's record, round trips at most, statements in pipelines at least). A page's round
 # trips: the session, the person, the page's own record (not the dashboard's nor the caseload's), then its reads
-# together (the workspace's with its working's: everything the working needs is read by the location); rows' related
-# rows follow the rows. Staff reading a draft report also read their roles (once: ``staff_role_names``) and write its audit
-# line. The provider dashboard reads each location's current rating with it (no prefetch). Before the reads went
-# together these took 16, 15, 13, 7, 9 and 5 round trips.
+# together (the workspace's with its working's: everything the working needs is read by the location); rows'
+# related rows follow the rows. Staff reading a draft report also read their roles (once: ``staff_role_names``) and
+# write its audit line. The provider dashboard reads each location's current rating with it (no prefetch). Before
+# the reads went together these took 16, 15, 13, 7, 9 and 5 round trips.
 PAGES = [
     ("assessments:workspace", "inspector", "assessment_live", 4, 13),
     ("factual_accuracy:report", "inspector", "report_responding", 7, 9),

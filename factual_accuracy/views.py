@@ -50,7 +50,7 @@ def report_page_context(request: HttpRequest, report, *, window=_UNREAD) -> dict
     """What every page of a report shows: the report, its check's deadline and who may do what.
 
     ``window``: the check's deadline (None before the report is sent) when the caller has read it already
-    (``selectors.report_page_lists``).
+    (``selectors.report_page_reads``).
     """
     today = timezone.localdate()
     window = selectors.report_window(report) if window is _UNREAD else window
@@ -75,11 +75,11 @@ def report_page_context(request: HttpRequest, report, *, window=_UNREAD) -> dict
 
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    report = selectors.report_for_page(request.user, pk)
-    if report is None:
+    # The report and all its page shows in one round trip; its reading is audited by the statement that reads it.
+    lists = selectors.report_page_reads(request.user, pk, read=functools.partial(read_with_navigation, request))
+    if lists is None:
         raise Http404("No report here.")
-    lists = selectors.report_page_lists(request.user, report, read=functools.partial(read_with_navigation, request))
-    window, target, holidays = lists["window"], lists["target"], lists["holidays"]
+    report, window, target, holidays = lists["report"], lists["window"], lists["target"], lists["holidays"]
     context = report_page_context(request, report, window=window)
     comments, sections = lists["comments"], lists["sections"]
     by_section: dict[int, list] = {}
@@ -110,7 +110,6 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "review": _review_offer(request, report),
         }
     )
-    _record_access(request, report, "draft report")
     # Drawn by Jinja2 from top to bottom (render_page): the page providers and inspectors work on through the check.
     return render_page(request, "factual_accuracy/report_page.html", context)
 

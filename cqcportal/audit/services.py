@@ -145,6 +145,60 @@ def _provider_id_of(subject) -> int | None:
     return getattr(subject, "provider_id", None)
 
 
+def audit_access_insert_sql(
+    connection,
+    subjects: models.QuerySet,
+    *,
+    occurred_at: datetime.datetime,
+    actor_id: int,
+    actor_description: str,
+    description: models.Expression,
+    document: str,
+    action: str = DOCUMENT_VIEW,
+    **data: models.Expression,
+) -> tuple[str, list]:
+    """The SQL of an INSERT of the access records ``audit_access_record`` would write for each of ``subjects``, read
+    from their rows by the same statement: (sql, params), e.g. for a ``WITH`` clause before the read that shows them
+    (``CompiledRead(with_=...)``), so that a page and the record of it see the same rows.
+
+    ``description``: the subjects' ``str()`` as an expression on their rows; ``data``: the record's data besides the
+    document, each an expression. ``actor_description`` is ``describe_actor(by)``, kept to the column's length here.
+    A subject's provider is its ``provider_id``, as for ``audit_event_build``.
+    """
+    from django.db.models.expressions import RawSQL
+    from django.db.models.functions import Cast, JSONObject, Substr
+
+    columns = {
+        "occurred_at": models.Value(occurred_at, output_field=models.DateTimeField()),
+        # As it is given (a Value would wrap it in a type of psycopg's), so that CompiledRead finds it.
+        "actor_id": RawSQL("%s", [actor_id], output_field=models.IntegerField()),
+        "on_behalf_of_id": models.Value(None, output_field=models.IntegerField()),
+        "actor_description": models.Value(actor_description, output_field=models.CharField()),
+        "content_type_id": models.Value(
+            ContentType.objects.get_for_model(subjects.model).pk, output_field=models.IntegerField()
+        ),
+        "object_id": Cast("pk", output_field=models.CharField()),
+        "subject_description": Substr(description, 1, 300),
+        "provider_id": models.F("provider_id"),
+        "action": models.Value(action, output_field=models.CharField()),
+        "from_state": models.Value("", output_field=models.CharField()),
+        "to_state": models.Value("", output_field=models.CharField()),
+        "reason": models.Value("", output_field=models.CharField()),
+        "data": JSONObject(document=Cast(models.Value(document), output_field=models.TextField()), **data),
+    }
+    names = {column: f"audit_{column}" for column in columns}
+    rows = (
+        subjects.order_by()
+        .annotate(**{names[column]: expression for column, expression in columns.items()})
+        .values_list(*names.values())
+    )
+    select_sql, params = rows.query.get_compiler(connection=connection).as_sql()
+    quote = connection.ops.quote_name
+    fields = {field.attname: field.column for field in AuditEvent._meta.concrete_fields}
+    into = ", ".join(quote(fields[column]) for column in columns)
+    return f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({into}) {select_sql}", list(params)
+
+
 def audit_access_record(*, by, subject: models.Model, document: str, action: str = DOCUMENT_VIEW, **data) -> AuditEvent:
     """Record that ``by`` opened unpublished material about ``subject``, in a transaction of its own.
 

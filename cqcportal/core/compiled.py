@@ -137,6 +137,35 @@ class _CompiledPrefetch:
             obj._prefetched_objects_cache[cache_name] = queryset
 
 
+def keyed_through(read: CompiledRead, name: str, key: str, through: Callable[[Any], Any], kind: type = int):
+    """``read`` with its parameter ``name`` found by the statement itself from a parameter ``key`` of type ``kind``:
+    ``through(key)`` gives the expression (a ``Subquery``) the build is given for ``name``, e.g. a location's id from
+    an assessment's. A read that needed another's row first can then go with it (``read_together``), one round trip.
+    """
+    others = {k: v for k, v in read.parameters.items() if k != name}
+    if len(others) == len(read.parameters) or key in others:
+        raise ImproperlyConfigured(f"{name!r} is not a parameter of the read, or {key!r} is one already.")
+
+    def build(**values):
+        return read.build(**{name: through(values.pop(key))}, **values)
+
+    return CompiledRead(build, **{key: kind}, **others)
+
+
+def attach_prefetched(objects: list[Model], lookup: str, rows: list[Model]) -> None:
+    """Store ``rows`` (all the related rows of ``objects``, or more: the others are left out) as each object's
+    ``prefetch_related(lookup)`` would, for a reverse foreign key read with other reads rather than after them.
+
+    :raises ImproperlyConfigured: for a lookup ``prefetch_related`` must do itself (see ``_CompiledPrefetch.of``).
+    """
+    if not objects:
+        return
+    prefetch = _CompiledPrefetch.of(type(objects[0]), lookup)
+    if prefetch is None:
+        raise ImproperlyConfigured(f"{lookup!r} is not a reverse foreign key to attach rows to.")
+    prefetch.attach(objects, rows)
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
@@ -177,10 +206,21 @@ class CompiledRead:
     an array of ids).
     Call ``all(**values)`` for the rows as a list (model objects, dicts or tuples, as the queryset would give),
     or ``first(**values)`` for the first row or None.
+
+    ``with_(connection, **parameters) -> (sql, params)``, on PostgreSQL only, gives a ``WITH`` clause's queries to
+    put before the read's own, e.g. ``'"seen" AS (INSERT ... SELECT ... RETURNING 1)'``: a write made by the same
+    statement, so from the same snapshot as the rows read. It is not run on SQLite, where the caller must make it.
     """
 
-    def __init__(self, build: Callable[..., QuerySet], **parameters: type) -> None:
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        *,
+        with_: Callable[..., tuple[str, list]] | None = None,
+        **parameters: type,
+    ) -> None:
         self.build = build
+        self.with_ = with_
         self.parameters = parameters
         # Keyed by the connection object, which is per thread: the compiler keeps its connection, and the
         # test server and Celery's threads each have their own.
@@ -241,6 +281,9 @@ class CompiledRead:
         queryset = self.build(**stand_ins)
         compiler = queryset.query.get_compiler(using=alias, connection=connection)
         sql, params = compiler.as_sql()
+        if self.with_ is not None:
+            with_sql, with_params = self.with_(connection, **stand_ins)
+            sql, params = f"WITH {with_sql} {sql}", (*with_params, *params)
         params = tuple(params)
         positions = _positions(params, stand_ins, "CompiledRead", "; run the queryset instead")
         fields = [s[0] for s in compiler.select[0 : compiler.col_count]]

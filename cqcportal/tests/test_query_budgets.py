@@ -156,9 +156,9 @@ PAGES: list[Page] = [
     Page("deadlines:dashboard", "inspector", 10),
     # reports and the factual accuracy check
     Page("factual_accuracy:list", "inspector", 6),
-    Page("factual_accuracy:report", "inspector", 15, kwargs=_pk("report_responding"), variant="staff"),
-    Page("factual_accuracy:report", "inspector", 14, kwargs=_pk("report_check"), variant="staff, in the check"),
-    Page("factual_accuracy:report", "registered_manager", 14, kwargs=_pk("report_check"), variant="provider"),
+    Page("factual_accuracy:report", "inspector", 14, kwargs=_pk("report_responding"), variant="staff"),
+    Page("factual_accuracy:report", "inspector", 13, kwargs=_pk("report_check"), variant="staff, in the check"),
+    Page("factual_accuracy:report", "registered_manager", 13, kwargs=_pk("report_check"), variant="provider"),
     Page("factual_accuracy:versions", "inspector", 8, kwargs=_pk("report_check")),
     Page("factual_accuracy:section", "inspector", 9, kwargs=_section("report_responding"), variant="staff"),
     Page("factual_accuracy:section", "registered_manager", 11, kwargs=_section("report_check"), variant="provider"),

@@ -64,6 +64,18 @@ for path in workspaces[:5]:
 reports = sorted(set(re.findall(r'href="(/reports/\d+/)"', visit(inspector, "/reports/"))))
 for path in reports[:5]:
     visit(inspector, path); seen.append(path)
+# Each unpublished report read is in the audit log: on SQLite written by report_page_reads itself (on PostgreSQL by
+# the WITH clause of the statement that reads the report).
+from cqcportal.audit.models import AuditEvent
+from factual_accuracy.models import Report
+read = [int(path.split("/")[2]) for path in reports[:5]]
+unpublished = set(Report.objects.filter(pk__in=read).exclude(state="published").values_list("pk", flat=True))
+recorded = {
+    int(event.object_id)
+    for event in AuditEvent.objects.filter(action="document.view", actor=staff)
+    if event.data == {"document": "draft report", "state": Report.objects.get(pk=event.object_id).state}
+}
+assert unpublished and unpublished <= recorded, (unpublished, recorded)
 
 provider = Client()
 provider.force_login(User.objects.get(email="manager@thames-court.example"))

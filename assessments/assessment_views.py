@@ -28,7 +28,7 @@ from assessments.models import (
     QualityStatement,
     StatementScore,
 )
-from assessments.working import FLAG_TEXT, location_regulations, location_working, location_working_reads
+from assessments.working import FLAG_TEXT, location_regulations, location_working
 from cqcportal.accounts import rules as perms
 from cqcportal.audit.services import DOCUMENT_DOWNLOAD, audit_access_record
 from cqcportal.core.context_processors import read_with_navigation
@@ -99,14 +99,13 @@ def _conducted_by(request: HttpRequest, pk: int, permission: str = "assessments.
 
 @login_required
 def workspace(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _assessment(request, pk)
-    # The working's reads go with the page's (one round trip); a service that is not rated does not use them.
-    rows = selectors.workspace_rows(
-        assessment,
-        read=functools.partial(read_with_navigation, request),
-        also=location_working_reads(assessment.location_id),
-    )
-    in_scope, scores = rows.in_scope, rows.scores
+    _staff_only(request)
+    # The assessment, the page's rows and the working's in one round trip (a service that is not rated does not use
+    # the working's).
+    rows = selectors.workspace_rows(pk, read=functools.partial(read_with_navigation, request))
+    if rows is None:
+        raise Http404("No assessment here.")
+    assessment, in_scope, scores = rows.assessment, rows.in_scope, rows.scores
     location = assessment.location
     # Read once, for whether the service is rated and which of the framework's rules for first scores apply.
     location.service_types_list = rows.service_types

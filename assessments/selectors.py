@@ -320,6 +320,7 @@ def assessment_for_staff(pk: int) -> Assessment | None:
 
 @dataclasses.dataclass(frozen=True)
 class WorkspaceRows:
+    assessment: Assessment
     in_scope: set[int]
     scores: dict[int, tuple]  # statement id -> (statement_id, score), named
     service_types: list
@@ -329,23 +330,39 @@ class WorkspaceRows:
     also: list[list]  # the rows of the reads asked for with these
 
 
-def workspace_rows(assessment: Assessment, *, read=read_together, also: list[tuple] = ()) -> WorkspaceRows:
-    """The rows the assessment workspace shows besides the working: its scope, scores, team, requests and the
-    location's flags; and the rows of the reads ``also`` asks for (the working's), read with them."""
-    from assessments.working import location_flags, location_flags_read
+def workspace_rows(pk: int, *, read=read_together) -> WorkspaceRows | None:
+    """The assessment ``pk`` with its location, provider and lead (as ``assessment_for_staff``), and the rows its
+    workspace shows: its scope, scores, team, requests, the location's service types and flags, and the rows its
+    working is worked out from (``assessments.working.assessment_working_reads``, in ``also``); or None if there is no
+    such assessment.
 
-    of_assessment = {"assessment_id": assessment.pk}
-    # Read together: one round trip (``read``: read_together, or a view's that adds its own reads).
-    in_scope, scores, service_types, team, requests, recent, *also_rows = read(
+    One round trip (``read``: read_together, or a view's that adds its own reads): the location's reads find the
+    location from the assessment in their own statements, so they need not wait for the assessment's row.
+    """
+    from assessments.working import (
+        assessment_working_reads,
+        location_flags,
+        location_flags_read,
+        of_assessments_location,
+    )
+
+    of_assessment = {"assessment_id": pk}
+    flags_read, _ = location_flags_read(None)
+    found, in_scope, scores, service_types, team, requests, recent, *also_rows = read(
+        (_ASSESSMENT_FOR_STAFF, {"pk": pk}),
         (_IN_SCOPE, of_assessment),
         (_SCORES, of_assessment),
-        (_SERVICE_TYPES, {"location_id": assessment.location_id}),
+        (of_assessments_location(_SERVICE_TYPES), of_assessment),
         (_TEAM, of_assessment),
         (_REQUESTS, of_assessment),
-        location_flags_read(assessment.location),
-        *also,
+        (of_assessments_location(flags_read), of_assessment),
+        *assessment_working_reads(pk),
     )
+    if not found:
+        return None
+    assessment = found[0]
     return WorkspaceRows(
+        assessment=assessment,
         also=also_rows,
         in_scope=set(in_scope),
         scores={s.statement_id: s for s in scores},

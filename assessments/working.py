@@ -27,7 +27,7 @@ from assessments.models import (
     StatementScore,
     StatementScoreChange,
 )
-from cqcportal.core.compiled import CompiledRead, read_together
+from cqcportal.core.compiled import CompiledRead, keyed_through, read_together
 from cqcportal.register.models import KeyQuestion, Location, PublishedRating
 
 SOURCE_UPDATED = "updated"
@@ -236,6 +236,38 @@ def location_working_reads(location_id: int, *, published_only: bool = False, li
     ]
     if limits:
         reads.append((_LIMITS_OF_LOCATION[published_only], {"today": timezone.localdate(), **of_location}))
+    return reads
+
+
+def _location_of(assessment_id):
+    from django.db.models import Subquery
+
+    return Subquery(Assessment.objects.filter(pk=assessment_id).values("location_id")[:1])
+
+
+# Each of a location's reads, for the location of an assessment: its id looked up by the statement, so that a page of
+# the assessment sends them with the assessment's own read (one round trip).
+_OF_ASSESSMENT: dict[CompiledRead, CompiledRead] = {}
+
+
+def of_assessments_location(read: CompiledRead) -> CompiledRead:
+    """``read``, a read of a location's rows (``location_id``), for the location of the assessment ``assessment_id``
+    (a variant made once a process)."""
+    variant = _OF_ASSESSMENT.get(read)
+    if variant is None:
+        variant = _OF_ASSESSMENT[read] = keyed_through(read, "location_id", "assessment_id", _location_of)
+    return variant
+
+
+def assessment_working_reads(assessment_id: int) -> list[tuple]:
+    """:func:`location_working_reads` for the location of the assessment ``assessment_id``, to send with the
+    assessment's own read (the workspace), before the location is known."""
+    reads = []
+    for read, values in location_working_reads(0):
+        if "location_id" in values:
+            read, values = of_assessments_location(read), {**values, "assessment_id": assessment_id}
+            del values["location_id"]
+        reads.append((read, values))
     return reads
 
 
@@ -503,8 +535,9 @@ def location_flags(location, *, recent: list[str] | None = None) -> list[str]:
 
 
 def location_flags_read(location) -> tuple[CompiledRead, dict]:
-    """The read ``location_flags`` needs, to send with others (``read_together``)."""
-    return _RECENT_OVERALL, {"location_id": location.pk}
+    """The read ``location_flags`` needs, to send with others (``read_together``); ``location`` may be None for the
+    read alone."""
+    return _RECENT_OVERALL, {"location_id": location.pk if location is not None else None}
 
 
 @dataclass

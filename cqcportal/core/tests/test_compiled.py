@@ -9,7 +9,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.test.utils import CaptureQueriesContext
 
 from cqcportal.accounts.models import User
-from cqcportal.core.compiled import CompiledRead, CompiledSQL, matches_any, read_together
+from cqcportal.core.compiled import CompiledRead, CompiledSQL, keyed_through, matches_any, read_together
 from cqcportal.register.models import Location, Provider, PublishedRating
 from cqcportal.tests.factories import LocationFactory, ProviderFactory, ProviderUserFactory
 
@@ -400,3 +400,47 @@ def test_hand_written_sql_whose_parameter_does_not_reach_it_is_refused():
     read = CompiledSQL(lambda conn, provider_id: ("SELECT 1", []), model=Location, fields=(), provider_id=int)
     with pytest.raises(ImproperlyConfigured, match="provider_id"):
         read.all(provider_id=1)
+
+
+def test_a_read_keyed_through_another_row_gives_that_row_s_read_in_one_statement():
+    # A provider's locations, found from one of its locations: the statement looks the provider up itself.
+    first, second = ProviderFactory(), ProviderFactory()
+    firsts = LocationFactory.create_batch(3, provider=first)
+    seconds = LocationFactory.create_batch(2, provider=second)
+    read = CompiledRead(_locations_of, provider_id=int)
+    through = keyed_through(
+        read,
+        "provider_id",
+        "location_id",
+        lambda location_id: Subquery(Location.objects.filter(pk=location_id).values("provider_id")[:1]),
+    )
+    for location, provider in ((firsts[1], first), (seconds[0], second), (firsts[0], first)):
+        with CaptureQueriesContext(connection) as ctx:
+            got = through.all(location_id=location.pk)
+        assert len(ctx.captured_queries) == 1
+        assert _snapshot(got) == _snapshot(_locations_of(provider.pk))
+    assert through.all(location_id=-1) == []
+    with pytest.raises(ImproperlyConfigured):
+        keyed_through(read, "location_id", "provider_id", lambda v: v)
+
+
+def test_a_with_clause_s_write_is_made_by_the_read_s_own_statement():
+    # The WITH clause names the provider's people as having been read, from the rows the read itself sees.
+    provider = ProviderFactory(name="Before")
+    LocationFactory.create_batch(2, provider=provider)
+
+    def renamed(connection, *, provider_id, name):
+        sql, params = (
+            Provider.objects.filter(pk=provider_id).values_list("pk").query.get_compiler(connection=connection).as_sql()
+        )
+        update = f'UPDATE "register_provider" SET "name" = %s WHERE "id" IN ({sql}) RETURNING 1'  # noqa: S608 - the ORM's SQL
+        return f'"renamed" AS ({update})', [name, *params]
+
+    read = CompiledRead(lambda provider_id, name: _locations_of(provider_id), with_=renamed, provider_id=int, name=str)
+    with CaptureQueriesContext(connection) as ctx:
+        got = read.all(provider_id=provider.pk, name="After")
+    assert len(ctx.captured_queries) == 1 and ctx.captured_queries[0]["sql"].startswith('WITH "renamed" AS (UPDATE')
+    # The read's rows are from the statement's snapshot, before its own write; the write is made.
+    assert {o.provider.name for o in got} == {"Before"} and len(got) == 2
+    provider.refresh_from_db()
+    assert provider.name == "After"

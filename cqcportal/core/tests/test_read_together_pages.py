@@ -21,15 +21,17 @@ from cqcportal.tests.world import rolled_back, world_for_module
 pytestmark = pytest.mark.django_db
 
 # (url name, person, the world's record, round trips at most, statements in pipelines at least). A page's round
-# trips: the session, the person, the page's own record (not the dashboard's nor the caseload's, nor the draft
-# report's), then its reads together (the workspace's with its working's: everything the working needs is read by
-# the location). The draft report reads its report, its lists and their related rows (comments' files, deadlines'
-# extensions) by the report's id, all together, and the read of the report writes the reading's audit line; staff
-# also read their roles first (once: ``staff_role_names``, for the audit line's actor). The provider dashboard reads
-# each location's current rating with it (no prefetch). Before the reads went together these took 16, 15, 13, 7, 9
-# and 5 round trips; the draft report took 7 and 6 until its report and related rows went with its lists.
+# trips: the session, the person, then the page's reads together. The workspace reads its assessment with its rows
+# and its working's: everything the working needs is read by the location, which each of those statements finds
+# from the assessment itself (``assessments.working.of_assessments_location``). The draft report reads its report,
+# its lists and their related rows (comments' files, deadlines' extensions) by the report's id, all together, and
+# the read of the report writes the reading's audit line; staff also read their roles first (once:
+# ``staff_role_names``, for the audit line's actor). The provider dashboard reads each location's current rating
+# with it (no prefetch). Before the reads went together these took 16, 15, 13, 7, 9 and 5 round trips; the
+# workspace took 4 until its assessment went with its reads, the draft report 7 and 6 until its report and related
+# rows went with its lists.
 PAGES = [
-    ("assessments:workspace", "inspector", "assessment_live", 4, 13),
+    ("assessments:workspace", "inspector", "assessment_live", 3, 14),
     ("factual_accuracy:report", "inspector", "report_responding", 4, 10),
     ("factual_accuracy:report", "registered_manager", "report_check", 3, 10),
     ("core:dashboard", "registered_manager", None, 3, 4),

@@ -39,6 +39,20 @@ from django.db.models.query import (
 )
 from django.db.models.utils import create_namedtuple_class
 
+# psycopg turns a statement's %s placeholders into PostgreSQL's $1, $2... on every execution, and keeps the result
+# only for statements of up to 4,096 bytes and 50 parameters (so that ORM statements of varying length, such as
+# multi-row INSERTs, do not fill its cache). A compiled read is one fixed text however often it runs, and a few are
+# longer: the draft report's read of its report, with its joins and its reading's audit line (6.2 kB, 52-74
+# parameters), was parsed again on every request, 0.17 ms of its 0.95 ms of reads (docs/benchmarks.md). The limits
+# are raised to take them. Checked by cqcportal/core/tests/test_compiled.py against the pinned psycopg.
+try:
+    from psycopg import _queries as _psycopg_queries
+except ImportError:  # pragma: no cover - psycopg is in requirements.txt; SQLite alone would not need it
+    _psycopg_queries = None
+else:
+    _psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = max(_psycopg_queries.MAX_CACHED_STATEMENT_LENGTH, 16_384)
+    _psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = max(_psycopg_queries.MAX_CACHED_STATEMENT_PARAMS, 200)
+
 # Stand-in values nobody's data holds, one per parameter, of the parameter's type.
 _INT_BASE = 7_300_000_000_000_000
 _DATETIME_BASE = dt.datetime(1903, 2, 5, 7, 11, 13, tzinfo=dt.UTC)

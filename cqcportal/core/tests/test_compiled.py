@@ -444,3 +444,32 @@ def test_a_with_clause_s_write_is_made_by_the_read_s_own_statement():
     assert {o.provider.name for o in got} == {"Before"} and len(got) == 2
     provider.refresh_from_db()
     assert provider.name == "After"
+
+
+def test_a_long_compiled_statement_is_converted_for_psycopg_once_not_on_every_execution():
+    # Over psycopg's own limits (4,096 bytes, 50 parameters), which cqcportal.core.compiled raises: a long compiled
+    # read (here 60 names matched, and padded past 4,096 bytes) is parsed once, then taken from psycopg's cache.
+    from psycopg import _queries
+
+    provider = ProviderFactory()
+    LocationFactory.create_batch(2, provider=provider)
+    names = [f"name-{n}" for n in range(60)]
+
+    def build(provider_id):
+        padded = Location.objects.annotate(**{f"pad_{n:03}_{'x' * 40}": F("name") for n in range(40)})
+        return padded.filter(provider_id=provider_id).exclude(name__in=names).order_by("pk")
+
+    read = CompiledRead(build, provider_id=int)
+    compiled, params = read._statement("default", connections["default"], {"provider_id": provider.pk})
+    assert len(compiled.sql.encode()) > 4096 and len(params) > 50
+    read.all(provider_id=provider.pk)
+    parsed = []
+    original = _queries._query2pg_nocache
+    _queries._query2pg_nocache = lambda *args: parsed.append(args) or original(*args)
+    try:
+        before = _queries._query2pg.cache_info().hits
+        assert [o.pk for o in read.all(provider_id=provider.pk)] == [o.pk for o in build(provider.pk)]
+        assert _queries._query2pg.cache_info().hits > before
+    finally:
+        _queries._query2pg_nocache = original
+    assert parsed == [], "the long statement was parsed again"

@@ -12,6 +12,7 @@ import datetime
 
 import rules
 from django.db.models import Q, QuerySet
+from django.utils.functional import LazyObject
 
 from cqcportal.accounts.models import REGISTERED_PERSON_ROLES, Delegation, StaffRole, User
 
@@ -70,10 +71,19 @@ def staff_role_names(user) -> frozenset[str]:
     """The names of the user's roles (groups), read once for this user object: a request's checks and its audit
     line share one read. Changing the object's groups (``user.groups.add``, ``set``...) forgets them
     (``forget_role_names``)."""
+    if isinstance(user, LazyObject):  # a request's user: keep them on the person it wraps, who may have them
+        user.pk  # noqa: B018 - sets the wrapper up
+        user = user._wrapped
     names = user.__dict__.get(_ROLE_NAMES)
     if names is None:
         names = user.__dict__[_ROLE_NAMES] = frozenset(g.name for g in user.groups.all())
     return names
+
+
+def remember_role_names(user, names) -> None:
+    """Keep the names of the user's roles read with the user (``cqcportal.accounts.backends``), so that
+    ``staff_role_names`` need not read them."""
+    user.__dict__[_ROLE_NAMES] = frozenset(names)
 
 
 def forget_role_names(sender, instance, action, **kwargs) -> None:

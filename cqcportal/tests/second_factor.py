@@ -31,7 +31,9 @@ class SignedInClient(Client):
     """Django's test client; force_login also does the second step for people who need it (staff always,
     providers who turned it on), as if they had typed the right code."""
 
-    def force_login(self, user, backend=None):
+    def force_login(self, user, backend="cqcportal.accounts.backends.EmailBackend"):
+        # The backend that signs people in through the form (django-axes's, first in the list, only refuses), so
+        # that each request loads its person as in production: with their membership, provider and roles.
         super().force_login(user, backend)
         needs = user.is_regulator_staff or TOTPDevice.objects.filter(user=user, confirmed=True).exists()
         if needs:

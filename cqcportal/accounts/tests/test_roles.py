@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from cqcportal.accounts.models import StaffRole
-from cqcportal.tests.factories import StaffFactory
+from cqcportal.tests.factories import ProviderUserFactory, StaffFactory
 
 
 @pytest.mark.django_db
@@ -70,3 +70,25 @@ def test_a_person_s_roles_are_read_once_for_all_checks_and_their_audit_line_unti
     staff.groups.clear()
     assert not perms.is_admin_staff(staff)
     assert describe_actor(staff) == "Ola Manager (Regulator staff)"
+
+
+@pytest.mark.django_db
+def test_a_staff_member_s_roles_come_with_the_person_and_a_change_to_them_is_seen(django_assert_num_queries):
+    # The signed-in person is read with their roles (cqcportal.accounts.backends), so a request's permission checks
+    # and its audit line read none, through the request's lazy user too; changing the groups is seen at once.
+    from django.utils.functional import SimpleLazyObject
+
+    from cqcportal.accounts.backends import EmailBackend
+    from cqcportal.accounts.rules import staff_role_names
+
+    staff = StaffFactory(roles=[StaffRole.INSPECTOR, StaffRole.ASSESSOR])
+    person = EmailBackend().get_user(staff.pk)
+    lazy = SimpleLazyObject(lambda: person)
+    with django_assert_num_queries(0):
+        assert staff_role_names(lazy) == {str(StaffRole.INSPECTOR), str(StaffRole.ASSESSOR)}
+        assert staff_role_names(person) == staff_role_names(lazy)
+    person.groups.remove(Group.objects.get(name=str(StaffRole.ASSESSOR)))
+    assert staff_role_names(lazy) == {str(StaffRole.INSPECTOR)}
+    provider_person = EmailBackend().get_user(ProviderUserFactory().pk)
+    with django_assert_num_queries(0):
+        assert staff_role_names(provider_person) == frozenset()
